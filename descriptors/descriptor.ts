@@ -1,0 +1,119 @@
+/**
+ * Types of descriptor.json, generated from descriptor.schema.json by generate-types.ts.
+ * Do not edit by hand: change the schema and run `npm run gen:types`.
+ */
+
+/** descriptor.json at the root of a Ferry package: who the model is, how to run it and what its API looks like. */
+export type Descriptor = {
+  /** Path or URL of this schema, for editors. Ignored by Ferry. */
+  $schema?: string
+  /** The service's name: a slug (lowercase letters, digits and single dashes, 1-63 characters, starting with a letter). Served at /models/<name>/. */
+  name: string
+  /** Semantic version of this package (x.y.z, optional pre-release). Omit it to have `ferry pack` assign one. */
+  version?: string
+  /** One or two sentences shown in the console and the API docs. */
+  description?: string
+  model?: Model
+  runtime: Runtime
+  resources?: Resources
+  api: Api
+  /** Sample requests, shown in the docs and the console's "try it" forms. */
+  examples?: Array<Example>
+  /** Other files or folders (relative paths) the service needs; packing fails if one is missing. */
+  files?: Array<RelativePath>
+}
+
+/** A path inside the package, with forward slashes, relative to its root. */
+export type RelativePath = string
+
+/** An absolute URL path on the instance, starting with /. */
+export type UrlPath = string
+
+/** The model this service wraps. */
+export type Model = {
+  /** The model's own name, e.g. "tesseract-eng". */
+  name: string
+  /** The model's own version (free form, e.g. a training run or a date). */
+  version?: string
+  /** What it runs on, e.g. "tesseract.js", "onnx", "pytorch", "none". */
+  framework?: string
+  /** Weight files or folders; packing fails if one is missing. */
+  weights?: Array<RelativePath>
+  /** Licence of the model or its data, e.g. "CC-BY-4.0". */
+  license?: string
+}
+
+/** How the deployer starts the service. */
+export type Runtime = {
+  /** node: the entry runs on the server's Node. python: the entry runs in a virtual environment made for this version. exec: the entry is any program. */
+  type: "node" | "python" | "exec"
+  /** node and python: the script, a path in the package. exec: a program in the package (a path) or a command on PATH (a bare name). */
+  entry: string
+  /** Arguments passed after the entry. */
+  args?: Array<string>
+  dependencies?: Dependencies
+  /** Environment variables set for the service. PORT, HOST and FERRY_* are set by Ferry and cannot be overridden. */
+  env?: {
+    [key: string]: string
+  }
+}
+
+/** Dependency files installed when the version is deployed. */
+export type Dependencies = {
+  /** node: a package.json whose dependencies are installed with `npm ci --omit=dev` (its package-lock.json must sit beside it). */
+  packageJson?: RelativePath
+  /** node: pack node_modules into the package instead of installing at deploy. */
+  bundleNodeModules?: boolean
+  /** python: a requirements.txt installed into the version's virtual environment. */
+  requirements?: RelativePath
+  /** python: a folder of bundled wheels; pip installs from it alone (--no-index). */
+  wheels?: RelativePath
+}
+
+/** How many processes to run and how long they may take to start. */
+export type Resources = {
+  /** Processes started for this version (overridable per deploy). */
+  replicas?: number
+  /** How long a replica may take to answer its health check with 2xx. */
+  startupTimeoutSeconds?: number
+}
+
+/** The HTTP API the service offers. */
+export type Api = {
+  /** The environment variable that carries the port to listen on. */
+  portEnv?: string
+  /** Answers 2xx once the service is ready to take requests. */
+  health: UrlPath
+  /** Path of an OpenAPI 3 document served by the instance. */
+  openapi?: UrlPath
+  /** The endpoints, when no OpenAPI document is served (or to give the console its forms). */
+  endpoints?: Array<Endpoint>
+}
+
+export type Endpoint = {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+  path: UrlPath
+  summary?: string
+  input?: Payload
+  output?: Payload
+}
+
+export type Payload = {
+  /** Media type, e.g. application/json, image/png, image/*, multipart/form-data. */
+  contentType?: string
+  /** JSON Schema (2020-12) of the body, for JSON bodies. */
+  schema?: {
+    [key: string]: unknown
+  } | boolean
+}
+
+export type Example = {
+  name: string
+  /** Which endpoint it is for: "METHOD /path". */
+  endpoint: string
+  /** A JSON body. */
+  body?: unknown
+  /** A file in the package sent as the body (an image, say). */
+  file?: RelativePath
+  contentType?: string
+}

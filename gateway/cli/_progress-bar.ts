@@ -1,0 +1,44 @@
+/**
+ * A one-line progress bar on a terminal's stderr, redrawn at most ten times a second. Drawn only
+ * when asked to (a TTY and no --json); otherwise every call is a no-op.
+ */
+import type { Writable } from 'node:stream'
+
+const WIDTH = 28
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`
+}
+
+export interface ProgressBar {
+  update(done: number, total: number): void
+  done(): void
+}
+
+/** Starts a bar labelled `label` on `stream`, e.g. `createProgressBar(process.stderr, 'packing', true)`. */
+export function createProgressBar(stream: Writable, label: string, enabled: boolean): ProgressBar {
+  if (!enabled) return { update() {}, done() {} }
+  const started = Date.now()
+  let last = 0
+  let drawn = false
+  const draw = (done: number, total: number) => {
+    const ratio = total > 0 ? Math.min(1, done / total) : 1
+    const filled = Math.round(ratio * WIDTH)
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000)
+    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%  ${formatBytes(done)}/${formatBytes(total)}  ${formatBytes(done / seconds)}/s \x1b[K`)
+    drawn = true
+  }
+  return {
+    update(done, total) {
+      const now = Date.now()
+      if (now - last < 100 && done < total) return
+      last = now
+      draw(done, total)
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[K')
+    },
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * validateDescriptor: schema first, then the semantic rules, collecting every problem rather than
+ * stopping at the first (changesets' parse + rules, in that order).
+ */
+import type { Descriptor } from '../descriptors/descriptor.js'
+import { checkRules } from './_rules.js'
+import { checkSchema } from './_schema-problems.js'
+import { sortProblems, type Problem } from './problem.js'
+import type { PackageContents } from './package-contents.js'
+
+export interface DescriptorValidation {
+  /** The descriptor, typed, when there are no errors. */
+  descriptor: Descriptor | undefined
+  errors: Problem[]
+  warnings: Problem[]
+}
+
+/**
+ * Validates a parsed descriptor.json against the schema and the package's files.
+ * @example
+ * const { errors } = validateDescriptor(json, contentsFromMap({ 'server.js': '' }))
+ */
+export function validateDescriptor(json: unknown, contents: PackageContents): DescriptorValidation {
+  const problems = sortProblems([...checkSchema(json), ...checkRules(json, contents)])
+  const errors = problems.filter((p) => p.severity === 'error')
+  const warnings = problems.filter((p) => p.severity === 'warning')
+  return { descriptor: errors.length === 0 ? (json as Descriptor) : undefined, errors, warnings }
+}
