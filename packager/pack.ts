@@ -97,8 +97,9 @@ async function writePackage(tempPath: string, files: PackageFile[], descriptorBy
  */
 export async function packFolder(options: PackOptions): Promise<PackResult> {
   const cwd = options.cwd ?? process.cwd()
-  const outDir = await prepareOutDir(resolve(cwd, options.outDir ?? '.'))
-  const validation = await validatePackage(options.dir, { cwd, exclude: [outDir] })
+  const requestedOut = resolve(cwd, options.outDir ?? '.')
+  const realOut = await realpath(requestedOut).catch(() => requestedOut)
+  const validation = await validatePackage(options.dir, { cwd, exclude: [...new Set([requestedOut, realOut])] })
   if (!validation.valid || !validation.descriptor) {
     const first = validation.errors[0]
     throw createPackagerError('E_DESCRIPTOR_INVALID', `"${options.dir}" is not a valid package: ${validation.errors.length} problem(s)${first ? `, first ${first.path} ${first.code} ${first.message}` : ''}`, {
@@ -107,6 +108,7 @@ export async function packFolder(options: PackOptions): Promise<PackResult> {
     })
   }
   const descriptor = validation.descriptor
+  const outDir = await prepareOutDir(requestedOut)
   const { version, source } = resolvePackVersion({
     explicit: options.version,
     bump: options.bump,

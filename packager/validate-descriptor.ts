@@ -21,7 +21,11 @@ export interface DescriptorValidation {
  * const { errors } = validateDescriptor(json, contentsFromMap({ 'server.js': '' }))
  */
 export function validateDescriptor(json: unknown, contents: PackageContents): DescriptorValidation {
-  const problems = sortProblems([...checkSchema(json), ...checkRules(json, contents)])
+  const schemaProblems = checkSchema(json)
+  // One fault, one report: a rule says nothing about a value the schema already refused.
+  const refused = new Set(schemaProblems.map((p) => p.path))
+  const ruleProblems = checkRules(json, contents).filter((p) => !refused.has(p.path))
+  const problems = sortProblems([...schemaProblems, ...ruleProblems])
   const errors = problems.filter((p) => p.severity === 'error')
   const warnings = problems.filter((p) => p.severity === 'warning')
   return { descriptor: errors.length === 0 ? (json as Descriptor) : undefined, errors, warnings }

@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs'
 import { open, readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import unzipper from 'unzipper'
 import type { Descriptor } from '../descriptors/descriptor.js'
 import { createPackagerError } from './errors.js'
 import { DESCRIPTOR_NAME, listPackageFiles, MANIFEST_NAME, type PackageFile } from './file-list.js'
@@ -57,7 +56,8 @@ async function loadFolder(dir: string, exclude: string[]): Promise<Loaded> {
 }
 
 async function loadZip(path: string): Promise<Loaded> {
-  let directory: unzipper.CentralDirectory
+  const { default: unzipper } = await import('unzipper')
+  let directory: Awaited<ReturnType<typeof unzipper.Open.file>>
   try {
     directory = await unzipper.Open.file(path)
   } catch (error) {
