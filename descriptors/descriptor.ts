@@ -9,7 +9,7 @@ export type Descriptor = {
   $schema?: string
   /** The service's name: a slug (lowercase letters, digits and single dashes, 1-63 characters, starting with a letter). Served at /models/<name>/. */
   name: string
-  /** Semantic version of this package (x.y.z, optional pre-release). Omit it to have `ferry pack` assign one. */
+  /** Semantic version of this package (x.y.z, optional pre-release such as 1.0.0-rc.1; no +build metadata, which semver ignores when comparing). Omit it to have `ferry pack` assign one. */
   version?: string
   /** One or two sentences shown in the console and the API docs. */
   description?: string
@@ -47,12 +47,12 @@ export type Model = {
 export type Runtime = {
   /** node: the entry runs on the server's Node. python: the entry runs in a virtual environment made for this version. exec: the entry is any program. */
   type: "node" | "python" | "exec"
-  /** node and python: the script, a path in the package. exec: a program in the package (a path) or a command on PATH (a bare name). */
+  /** node and python: the script, a relative path in the package. exec: a program in the package (a relative path such as bin/serve), an absolute path to a program on the machine, or a command on PATH (a bare name). */
   entry: string
   /** Arguments passed after the entry. */
   args?: Array<string>
   dependencies?: Dependencies
-  /** Environment variables set for the service. PORT, HOST and FERRY_* are set by Ferry and cannot be overridden. */
+  /** Environment variables set for the service. PORT, HOST, FERRY_* and the api.portEnv variable are set by Ferry and cannot be overridden. */
   env?: {
     [key: string]: string
   }
@@ -80,7 +80,7 @@ export type Resources = {
 
 /** The HTTP API the service offers. */
 export type Api = {
-  /** The environment variable that carries the port to listen on. */
+  /** The environment variable that carries the port to listen on (not HOST or FERRY_*, which Ferry sets). */
   portEnv?: string
   /** Answers 2xx once the service is ready to take requests. */
   health: UrlPath

@@ -8,7 +8,7 @@ export interface JsonParseFailure {
   message: string
   line: number
   column: number
-  /** JSON pointer of the object holding the duplicate key (duplicates only). */
+  /** JSON pointer of the duplicated key (duplicates only). */
   pointer?: string
 }
 
@@ -55,7 +55,7 @@ export function parseJson(text: string): JsonParseResult {
       if (text[i] !== '"') fail('a property name in double quotes')
       const keyAt = i
       const key = string()
-      if (seen.has(key)) throw new Failure('E_JSON_DUPLICATE_KEY', `duplicate key ${JSON.stringify(key)}`, keyAt, pointer)
+      if (seen.has(key)) throw new Failure('E_JSON_DUPLICATE_KEY', `duplicate key ${JSON.stringify(key)}`, keyAt, `${pointer}/${escapePointer(key)}`)
       seen.add(key)
       ws()
       if (text[i] !== ':') fail('":" after the property name')

@@ -19,8 +19,14 @@ const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).defau
 function checkEntry(runtime: Json, contents: PackageContents, out: Problem[]): void {
   const { type, entry } = runtime
   if (typeof entry !== 'string') return
-  const isPath = type !== 'exec' || entry.includes('/')
-  if (isPath && !hasPath(contents, entry)) out.push(createProblem('E_ENTRY_MISSING', '/runtime/entry', `file "${entry}" is not in the package`))
+  const escapes = entry.startsWith('/') || entry.includes('\\') || entry.split('/').includes('..')
+  if (type !== 'exec' && escapes) {
+    out.push(createProblem('E_PATH_NOT_RELATIVE', '/runtime/entry', `"${entry}" is not a relative path inside the package`))
+    return
+  }
+  // exec may name a program on the machine: an absolute path, or a bare command found on PATH.
+  const inPackage = type !== 'exec' || (entry.includes('/') && !entry.startsWith('/'))
+  if (inPackage && !hasPath(contents, entry)) out.push(createProblem('E_ENTRY_MISSING', '/runtime/entry', `file "${entry}" is not in the package`))
 }
 
 function checkListed(list: unknown, pointer: string, code: 'E_WEIGHTS_MISSING' | 'E_FILE_MISSING', contents: PackageContents, out: Problem[]): void {

@@ -34,11 +34,11 @@ for (const [name, text, line, column, message] of FAULTS) {
   })
 }
 
-test('refuses duplicate keys and names the object that holds them', () => {
+test('refuses duplicate keys and points at the second one', () => {
   const result = parseJson('{\n  "runtime": {\n    "entry": "a.js",\n    "entry": "b.js"\n  }\n}')
   assert.equal(result.ok, false)
   if (result.ok) return
   assert.equal(result.failure.code, 'E_JSON_DUPLICATE_KEY')
-  assert.equal(result.failure.pointer, '/runtime')
+  assert.equal(result.failure.pointer, '/runtime/entry')
   assert.deepEqual([result.failure.line, result.failure.column], [4, 5])
 })

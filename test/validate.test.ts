@@ -80,3 +80,22 @@ test('a file that is not a zip is E_NOT_A_PACKAGE; a broken zip is E_ZIP_INVALID
     assert.equal((JSON.parse(run.stdout) as { error: { code: string } }).error.code, code)
   }
 })
+
+test('entries: node and python stay inside the package; exec may name a program on the machine', async (t) => {
+  const cases: Array<[Record<string, unknown>, string[]]> = [
+    [{ runtime: { type: 'node', entry: '/usr/bin/env' } }, ['/runtime/entry E_PATH_NOT_RELATIVE']],
+    [{ runtime: { type: 'python', entry: '../app.py' } }, ['/runtime/entry E_PATH_NOT_RELATIVE']],
+    [{ runtime: { type: 'exec', entry: '/usr/bin/python3', args: ['-m', 'http.server'] } }, []],
+    [{ runtime: { type: 'exec', entry: 'python3' } }, []],
+    [{ runtime: { type: 'exec', entry: 'bin/serve' } }, ['/runtime/entry E_ENTRY_MISSING']],
+    [{ api: { health: '/health', portEnv: 'HOST', endpoints: [{ method: 'GET', path: '/x' }] } }, ['/api/portEnv E_SCHEMA_PATTERN']],
+    [{ api: { health: '/health', endpoints: [] } }, ['/api/endpoints E_SCHEMA_RANGE']],
+    [{ version: '1.0.0+build.7' }, ['/version E_VERSION_NOT_SEMVER']],
+  ]
+  for (const [override, wanted] of cases) {
+    const dir = await makeTempDir(t)
+    await writeTree(dir, minimalModel(override))
+    const result = await validatePackage(dir)
+    assert.deepEqual(result.errors.map((e) => `${e.path} ${e.code}`), wanted, JSON.stringify(override))
+  }
+})

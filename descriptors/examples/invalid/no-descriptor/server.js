@@ -1,0 +1,1 @@
+// Placeholder entry: this folder has no descriptor.json.
