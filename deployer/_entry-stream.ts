@@ -90,3 +90,12 @@ export async function readEntryBuffer(entry: CheckedEntry, signal?: AbortSignal)
   const digest = await runGuarded(entry, sink, signal)
   return { data: Buffer.concat(chunks), digest }
 }
+
+/**
+ * Reads an entry through the same guard and only keeps its digest (checking a package without writing it).
+ * @example
+ * const { sha256 } = await hashEntry(entry)
+ */
+export function hashEntry(entry: CheckedEntry, signal?: AbortSignal): Promise<EntryDigest> {
+  return runGuarded(entry, new Writable({ write(_chunk: Buffer, _encoding, callback) { callback() } }), signal)
+}

@@ -34,6 +34,23 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   // The destination
   E_UNPACK_DEST_EXISTS: { status: 409, hint: 'A version is unpacked once: remove the old instance directory first, or deploy a new version.' },
   E_UNPACK_WRITE_FAILED: { status: 500, hint: 'Check free disk space and the permissions of the data directory, then deploy again.' },
+  // Launching a replica (deployer/child-process-launcher.ts)
+  E_LAUNCH_FAILED: { status: 500, hint: 'The program could not be started: check that the runtime (node, python3, the entry of an exec runtime) exists, is executable and is on the PATH Ferry passes to instances.' },
+  // The state store (deployer/sqlite-state-store.ts)
+  E_STATE_DB_INVALID: { status: 500, hint: 'state.db in the data directory is damaged or is not a SQLite database: restore it from a backup, or move it away to start with an empty state.' },
+  E_STATE_DB_NEWER: { status: 500, hint: 'The data directory was last used by a newer Ferry: run that version, or point FERRY_HOME at another directory.' },
+  E_PACKAGE_NOT_FOUND: { status: 404, hint: 'Upload the package zip again, or list the stored packages to find the right digest.' },
+  E_PACKAGE_IN_USE: { status: 409, hint: 'Delete the versions that use this package first; a deployed version keeps its package.' },
+  E_VERSION_NOT_FOUND: { status: 404, hint: 'Deploy that version first, or list the model\'s versions to pick one that exists.' },
+  E_VERSION_CONFLICT: { status: 409, hint: 'A version is immutable once taken: raise the version in descriptor.json and pack again, or deploy with bump to take the next free patch version.' },
+  // Packages, versions and deploys (deployer/deployer.ts)
+  E_PACKAGE_TOO_LARGE: { status: 413, hint: 'The upload is larger than the server accepts: keep big weights out of the package, or raise the upload limit.' },
+  E_PACKAGE_INVALID: { status: 422, hint: 'Run `ferry validate` on the model folder, fix every problem it lists, then pack and upload again.' },
+  E_REF_INVALID: { status: 400, hint: 'Name a version as name@version (e.g. echo@1.0.0), or a package by its 64-character sha256 digest.' },
+  E_REPLICAS_INVALID: { status: 400, hint: 'Ask for a whole number of replicas from 1 to 64.' },
+  E_MODEL_NOT_FOUND: { status: 404, hint: 'Deploy the model first, or list the models to find its name.' },
+  E_SETUP_FAILED: { status: 422, hint: "The version's dependencies could not be installed: read the log tail in the error, fix the package's dependency files, pack and deploy again." },
+  E_DEPLOY_FAILED: { status: 422, hint: "The version did not become healthy: read the reasons and the log tail, fix the model, and deploy again. Whatever served before keeps serving." },
 })
 
 export type DeployerErrorCode = keyof typeof DEPLOYER_ERRORS

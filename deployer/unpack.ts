@@ -4,11 +4,10 @@
  * extraction then goes into a temporary sibling, verifying each file's size and sha256, and the
  * result is renamed into place only when all of it is right. On failure nothing is left behind.
  */
-import { createHash } from 'node:crypto'
 import { chmod, lstat, mkdir, mkdtemp, open, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { isFerryError } from '../packager/ferry-error.js'
-import { extractEntryToFile, readEntryBuffer } from './_entry-stream.js'
+import { extractEntryToFile, hashEntry, readEntryBuffer } from './_entry-stream.js'
 import { MANIFEST_NAME, MAX_MANIFEST_BYTES, matchManifest, parseManifest, type ManifestFile, type PackageManifest } from './_package-manifest.js'
 import { checkZipEntries, type CheckedEntry } from './_zip-entries.js'
 import { openZipDirectory } from './_zip-source.js'
@@ -167,23 +166,29 @@ async function withCheckedPackage<T>(zipPath: string, limits: ResolvedUnpackLimi
 }
 
 /**
- * Checks a package without extracting it (names, types, limits, the manifest against the entries)
- * and reads its descriptor.json, verified against the manifest's sha256. Used when a package is
- * uploaded, so a hostile zip is refused before it is stored.
+ * Checks a package without writing it: names, types, limits, the manifest against the entries, and
+ * every file's size and sha256 (streamed, nothing kept but descriptor.json, which it returns). Used
+ * when a package is uploaded, so a hostile or damaged zip is refused before it is stored.
  * @example
  * const { manifest, descriptor } = await inspectPackage('upload.zip')
  */
 export async function inspectPackage(zipPath: string, limits: UnpackLimits = {}, opts: UnpackOptions = {}): Promise<InspectedPackage> {
   return withCheckedPackage(zipPath, resolveUnpackLimits(limits), opts.signal, async ({ entries, manifest, listed }) => {
     const entry = entries.find((e) => e.name === DESCRIPTOR_NAME)
-    const listing = listed.get(DESCRIPTOR_NAME)
-    if (!entry || !listing) throw createDeployerError('E_UNPACK_DESCRIPTOR_MISSING', `The package has no ${DESCRIPTOR_NAME} at its root`, { path: DESCRIPTOR_NAME })
+    if (!entry || !listed.has(DESCRIPTOR_NAME)) throw createDeployerError('E_UNPACK_DESCRIPTOR_MISSING', `The package has no ${DESCRIPTOR_NAME} at its root`, { path: DESCRIPTOR_NAME })
     if (entry.size > MAX_MANIFEST_BYTES) throw createDeployerError('E_UNPACK_TOO_LARGE', `${DESCRIPTOR_NAME} is ${entry.size} bytes`, { path: DESCRIPTOR_NAME })
-    const { data } = await readEntryBuffer(entry, opts.signal)
-    if (createHash('sha256').update(data).digest('hex') !== listing.sha256) {
-      throw createDeployerError('E_UNPACK_CHECKSUM_MISMATCH', `${DESCRIPTOR_NAME} does not match its sha256 in ${MANIFEST_NAME}`, { path: DESCRIPTOR_NAME })
+    let descriptor: Buffer = Buffer.alloc(0)
+    for (const checked of entries) {
+      const file = listed.get(checked.name)
+      if (!file) continue
+      let digest
+      if (checked === entry) ({ data: descriptor, digest } = await readEntryBuffer(checked, opts.signal))
+      else digest = await hashEntry(checked, opts.signal)
+      if (digest.sha256 !== file.sha256) {
+        throw createDeployerError('E_UNPACK_CHECKSUM_MISMATCH', `Package entry "${checked.name}" does not match its sha256 in ${MANIFEST_NAME}`, { path: checked.name, details: { expected: file.sha256, actual: digest.sha256 } })
+      }
     }
-    return { manifest, descriptor: data }
+    return { manifest, descriptor }
   })
 }
 

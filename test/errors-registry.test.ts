@@ -3,16 +3,14 @@
  * nothing undocumented, nothing documented that cannot happen (fastify's errors test).
  */
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
 
 const REGISTRIES: Array<{ component: string; load: () => Promise<Record<string, { status: number; hint: string }>> }> = [
   { component: 'packager', load: async () => (await import('../packager/errors.js')).PACKAGER_ERRORS },
+  { component: 'deployer', load: async () => (await import('../deployer/errors.js')).DEPLOYER_ERRORS },
 ]
-if (existsSync(ferryPath('dist', 'deployer', 'errors.js'))) {
-  REGISTRIES.push({ component: 'deployer', load: async () => (await import(ferryPath('dist', 'deployer', 'errors.js')) as { DEPLOYER_ERRORS: Record<string, { status: number; hint: string }> }).DEPLOYER_ERRORS })
-}
 
 for (const { component, load } of REGISTRIES) {
   test(`${component}/ERRORS.md documents exactly the codes of ${component}/errors.ts`, async () => {

@@ -1,0 +1,90 @@
+/**
+ * The deployer's options, resolved once: explicit value → environment variable → default. Nothing
+ * else in the deployer reads process.env; the environment handed to model processes is built from
+ * `baseEnv` here, never from the server's own variables.
+ */
+import { createHash } from 'node:crypto'
+import { resolve } from 'node:path'
+import type { Launcher } from './launcher.js'
+import { resolveUnpackLimits, type ResolvedUnpackLimits, type UnpackLimits } from './unpack-limits.js'
+
+export interface DeployerOptions {
+  /** The data directory (FERRY_HOME, default ./.ferry). */
+  dataDir?: string
+  cwd?: string
+  /** Where environment variables are read from (default process.env). */
+  env?: NodeJS.ProcessEnv
+  unpackLimits?: UnpackLimits
+  /** How often a ready replica's health is checked (default 2000 ms). */
+  healthIntervalMs?: number
+  /** Failed health checks in a row after which a replica is restarted (default 3). */
+  unhealthyThreshold?: number
+  /** Restart backoff: first delay, cap (defaults 250 ms, 30 s), doubling each time. */
+  restartInitialDelayMs?: number
+  restartMaxDelayMs?: number
+  /** Restarts within `crashLoopWindowMs` after which the version is marked failed (defaults 5 in 60 s). */
+  crashLoopLimit?: number
+  crashLoopWindowMs?: number
+  /** SIGTERM → SIGKILL grace period (FERRY_STOP_GRACE_MS, default 5000 ms). */
+  stopGraceMs?: number
+  /** Python used to create each version's virtual environment (FERRY_PYTHON, default python3). */
+  python?: string
+  launcher?: Launcher
+  logs?: { maxFileBytes?: number; maxFiles?: number; tailLines?: number }
+}
+
+export interface ResolvedDeployerOptions {
+  readonly dataDir: string
+  /** Marks every process this data directory starts (FERRY_HOME_ID), so leftovers can be found. */
+  readonly homeId: string
+  readonly unpackLimits: ResolvedUnpackLimits
+  readonly healthIntervalMs: number
+  readonly unhealthyThreshold: number
+  readonly restartInitialDelayMs: number
+  readonly restartMaxDelayMs: number
+  readonly crashLoopLimit: number
+  readonly crashLoopWindowMs: number
+  readonly stopGraceMs: number
+  readonly python: string
+  readonly launcher: Launcher | undefined
+  readonly logs: Readonly<{ maxFileBytes?: number; maxFiles?: number; tailLines?: number }>
+  /** The few server variables model processes and set-up commands may see (PATH, HOME, locale, proxies, npm config). */
+  readonly baseEnv: Readonly<Record<string, string>>
+}
+
+const PASSED_TO_INSTANCES = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|(HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_[a-z_]+|NPM_CONFIG_[A-Z_]+|PIP_INDEX_URL|PIP_EXTRA_INDEX_URL)$/
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`deployer option ${name} must be a positive number, got ${value}`)
+  return value
+}
+
+/**
+ * Resolves deployer options once.
+ * @example
+ * const options = resolveDeployerOptions({ dataDir: '/var/lib/ferry' })
+ */
+export function resolveDeployerOptions(options: DeployerOptions = {}): ResolvedDeployerOptions {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const dataDir = resolve(cwd, options.dataDir ?? env['FERRY_HOME'] ?? '.ferry')
+  const baseEnv: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && PASSED_TO_INSTANCES.test(key)) baseEnv[key] = value
+  baseEnv['PATH'] ??= '/usr/local/bin:/usr/bin:/bin'
+  return Object.freeze({
+    dataDir,
+    homeId: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
+    unpackLimits: resolveUnpackLimits(options.unpackLimits),
+    healthIntervalMs: positive('healthIntervalMs', options.healthIntervalMs ?? 2000),
+    unhealthyThreshold: positive('unhealthyThreshold', options.unhealthyThreshold ?? 3),
+    restartInitialDelayMs: positive('restartInitialDelayMs', options.restartInitialDelayMs ?? 250),
+    restartMaxDelayMs: positive('restartMaxDelayMs', options.restartMaxDelayMs ?? 30_000),
+    crashLoopLimit: positive('crashLoopLimit', options.crashLoopLimit ?? 5),
+    crashLoopWindowMs: positive('crashLoopWindowMs', options.crashLoopWindowMs ?? 60_000),
+    stopGraceMs: positive('stopGraceMs', options.stopGraceMs ?? Number(env['FERRY_STOP_GRACE_MS'] ?? 5000)),
+    python: options.python ?? env['FERRY_PYTHON'] ?? 'python3',
+    launcher: options.launcher,
+    logs: Object.freeze({ ...options.logs }),
+    baseEnv: Object.freeze(baseEnv),
+  })
+}

@@ -1,0 +1,25 @@
+/** `name@version` (or `name@alias`, or just `name`): how versions are named everywhere. */
+import { createDeployerError } from './errors.js'
+
+export interface VersionRef {
+  name: string
+  /** A version or an alias; undefined for a bare name. */
+  version?: string | undefined
+}
+
+const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,62}$/
+const SELECTOR = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,127}$/
+
+/**
+ * Parses a reference, refusing anything that is not a slug name with an optional version or alias.
+ * @example parseRef('echo@1.0.0') // { name: 'echo', version: '1.0.0' }
+ */
+export function parseRef(ref: string): VersionRef {
+  const at = ref.indexOf('@')
+  const name = at === -1 ? ref : ref.slice(0, at)
+  const version = at === -1 ? undefined : ref.slice(at + 1)
+  if (!NAME.test(name) || (version !== undefined && !SELECTOR.test(version))) {
+    throw createDeployerError('E_REF_INVALID', `"${ref}" is not a valid name@version`, { details: { ref } })
+  }
+  return { name, version }
+}

@@ -1,0 +1,276 @@
+/**
+ * The state store on SQLite (better-sqlite3), in `<dataDir>/state.db`. WAL journal with
+ * `synchronous = FULL`: a call returns after its commit is on disk, so nothing acknowledged is lost
+ * to a SIGKILL or a power cut. Foreign keys do the cascades; the event history keeps the newest
+ * `maxEvents` rows. Statements are prepared once, when the store opens.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { createDeployerError } from './errors.js'
+import { migrateDatabase } from './_migrations.js'
+import { sortByNameAndVersion } from './state-store.js'
+import type { AliasRecord, EventFilter, EventRecord, InstanceState, PackageRecord, ProcessRecord, StateStore, VersionPatch, VersionRecord } from './state-store.js'
+
+/** Events kept by default; older ones are pruned. */
+export const DEFAULT_MAX_EVENTS = 100_000
+
+export interface SqliteStateStoreOptions {
+  /** Keep at least the newest this many events (pruned in batches of up to 1%). Default 100,000. */
+  maxEvents?: number
+  /** The clock, for tests. */
+  now?: () => Date
+}
+
+interface PackageRow { digest: string; name: string; version: string; size: number; created_at: string; descriptor: string; manifest: string }
+interface VersionRow { name: string; version: string; digest: string; replicas: number; desired: 'running' | 'stopped'; state: InstanceState; state_reason: string | null; state_changed_at: string; tagged: 0 | 1; tagged_at: string | null; created_at: string }
+interface AliasRow { name: string; alias: string; version: string; updated_at: string }
+interface ProcessRow { name: string; version: string; replica: number; pid: number; port: number; token: string; started_at: string }
+interface EventRow { id: number; time: string; name: string; version: string; replica: number | null; type: string; state: InstanceState | null; reason: string | null; details: string }
+
+const toPackage = (r: PackageRow): PackageRecord => ({ digest: r.digest, name: r.name, version: r.version, size: r.size, createdAt: r.created_at, descriptor: JSON.parse(r.descriptor), manifest: JSON.parse(r.manifest) })
+const toVersion = (r: VersionRow): VersionRecord => ({ name: r.name, version: r.version, digest: r.digest, replicas: r.replicas, desired: r.desired, state: r.state, stateReason: r.state_reason, stateChangedAt: r.state_changed_at, tagged: r.tagged === 1, taggedAt: r.tagged_at, createdAt: r.created_at })
+const toAlias = (r: AliasRow): AliasRecord => ({ name: r.name, alias: r.alias, version: r.version, updatedAt: r.updated_at })
+const toProcess = (r: ProcessRow): ProcessRecord => ({ name: r.name, version: r.version, replica: r.replica, pid: r.pid, port: r.port, token: r.token, startedAt: r.started_at })
+const toEvent = (r: EventRow): EventRecord => ({ id: r.id, time: r.time, name: r.name, version: r.version, replica: r.replica, type: r.type, state: r.state, reason: r.reason, details: JSON.parse(r.details) })
+
+function isForeignKeyError(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+}
+
+/** Opens the file with the pragmas the store relies on and migrates it; a damaged file is a FerryError. */
+function openDatabase(file: string): Database.Database {
+  const db = new Database(file)
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('busy_timeout = 5000')
+    migrateDatabase(db, file)
+    return db
+  } catch (error) {
+    db.close()
+    const code = (error as { code?: unknown }).code
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw createDeployerError('E_STATE_DB_INVALID', `${file} is not a readable SQLite database (${(error as Error).message})`, { path: file, cause: error })
+    }
+    throw error
+  }
+}
+
+/** Every fixed statement, prepared once per store. */
+function prepareStatements(db: Database.Database) {
+  return {
+    getPackage: db.prepare<[string], PackageRow>('SELECT * FROM packages WHERE digest = ?'),
+    listPackages: db.prepare<[], PackageRow>('SELECT * FROM packages'),
+    insertPackage: db.prepare('INSERT INTO packages (digest, name, version, size, created_at, descriptor, manifest) VALUES (@digest, @name, @version, @size, @created_at, @descriptor, @manifest) ON CONFLICT (digest) DO NOTHING'),
+    deletePackage: db.prepare<[string]>('DELETE FROM packages WHERE digest = ?'),
+    versionsOfPackage: db.prepare<[string], { name: string; version: string }>('SELECT name, version FROM versions WHERE digest = ?'),
+    getVersion: db.prepare<[string, string], VersionRow>('SELECT * FROM versions WHERE name = ? AND version = ?'),
+    listVersions: db.prepare<[], VersionRow>('SELECT * FROM versions'),
+    listVersionsOf: db.prepare<[string], VersionRow>('SELECT * FROM versions WHERE name = ?'),
+    insertVersion: db.prepare('INSERT INTO versions (name, version, digest, replicas, desired, state, state_reason, state_changed_at, tagged, tagged_at, created_at) VALUES (@name, @version, @digest, @replicas, @desired, @state, @state_reason, @state_changed_at, @tagged, @tagged_at, @created_at)'),
+    updateVersion: db.prepare('UPDATE versions SET replicas = @replicas, desired = @desired, state = @state, state_reason = @state_reason, state_changed_at = @state_changed_at, tagged = @tagged, tagged_at = @tagged_at WHERE name = @name AND version = @version'),
+    deleteVersion: db.prepare<[string, string]>('DELETE FROM versions WHERE name = ? AND version = ?'),
+    getAlias: db.prepare<[string, string], AliasRow>('SELECT * FROM aliases WHERE name = ? AND alias = ?'),
+    listAliases: db.prepare<[], AliasRow>('SELECT * FROM aliases ORDER BY name, alias'),
+    listAliasesOf: db.prepare<[string], AliasRow>('SELECT * FROM aliases WHERE name = ? ORDER BY alias'),
+    upsertAlias: db.prepare('INSERT INTO aliases (name, alias, version, updated_at) VALUES (@name, @alias, @version, @updated_at) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at'),
+    deleteAlias: db.prepare<[string, string]>('DELETE FROM aliases WHERE name = ? AND alias = ?'),
+    upsertProcess: db.prepare('INSERT INTO processes (name, version, replica, pid, port, token, started_at) VALUES (@name, @version, @replica, @pid, @port, @token, @started_at) ON CONFLICT (name, version, replica) DO UPDATE SET pid = excluded.pid, port = excluded.port, token = excluded.token, started_at = excluded.started_at'),
+    deleteProcess: db.prepare<[string, string, number]>('DELETE FROM processes WHERE name = ? AND version = ? AND replica = ?'),
+    listProcesses: db.prepare<[], ProcessRow>('SELECT * FROM processes'),
+    insertEvent: db.prepare('INSERT INTO events (time, name, version, replica, type, state, reason, details) VALUES (@time, @name, @version, @replica, @type, @state, @reason, @details)'),
+    pruneEvents: db.prepare<[number]>('DELETE FROM events WHERE id <= ?'),
+  }
+}
+
+/** The SQLite StateStore; open it with `openSqliteStateStore`. */
+export class SqliteStateStore implements StateStore {
+  readonly file: string
+  private readonly db: Database.Database
+  private readonly now: () => Date
+  private readonly maxEvents: number
+  private readonly pruneEvery: number
+  private readonly eventQueries = new Map<string, Database.Statement<Record<string, unknown>, EventRow>>()
+  private readonly sql: ReturnType<typeof prepareStatements>
+
+  constructor(file: string, options: SqliteStateStoreOptions = {}) {
+    this.file = file
+    this.now = options.now ?? (() => new Date())
+    this.maxEvents = Math.max(1, Math.floor(options.maxEvents ?? DEFAULT_MAX_EVENTS))
+    this.pruneEvery = Math.max(1, Math.min(1000, Math.floor(this.maxEvents / 100)))
+    this.db = openDatabase(file)
+    this.sql = prepareStatements(this.db)
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString()
+  }
+
+  putPackage(p: Omit<PackageRecord, 'createdAt'>): PackageRecord {
+    this.sql.insertPackage.run({ digest: p.digest, name: p.name, version: p.version, size: p.size, created_at: this.timestamp(), descriptor: JSON.stringify(p.descriptor ?? null), manifest: JSON.stringify(p.manifest ?? null) })
+    return this.getPackage(p.digest)!
+  }
+
+  getPackage(digest: string): PackageRecord | undefined {
+    const row = this.sql.getPackage.get(digest)
+    return row && toPackage(row)
+  }
+
+  listPackages(): PackageRecord[] {
+    return sortByNameAndVersion(this.sql.listPackages.all().map(toPackage), (a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0))
+  }
+
+  deletePackage(digest: string): void {
+    this.transaction(() => {
+      const versions = this.sql.versionsOfPackage.all(digest).map((v) => `${v.name}@${v.version}`)
+      if (versions.length > 0) throw createDeployerError('E_PACKAGE_IN_USE', `package ${digest} is used by ${versions.join(', ')}`, { details: { digest, versions } })
+      this.sql.deletePackage.run(digest) // the foreign key (ON DELETE RESTRICT) backs this check up
+    })
+  }
+
+  createVersion(v: { name: string; version: string; digest: string; replicas: number }): VersionRecord {
+    return this.transaction(() => {
+      const existing = this.getVersion(v.name, v.version)
+      if (existing) {
+        if (existing.digest === v.digest) return existing
+        throw createDeployerError('E_VERSION_CONFLICT', `${v.name}@${v.version} already exists with package ${existing.digest}, not ${v.digest}`, { details: { name: v.name, version: v.version, digest: v.digest, existingDigest: existing.digest } })
+      }
+      const now = this.timestamp()
+      try {
+        this.sql.insertVersion.run({ name: v.name, version: v.version, digest: v.digest, replicas: v.replicas, desired: 'stopped', state: 'stopped', state_reason: null, state_changed_at: now, tagged: 0, tagged_at: null, created_at: now })
+      } catch (error) {
+        if (!isForeignKeyError(error)) throw error
+        throw createDeployerError('E_PACKAGE_NOT_FOUND', `no package with digest ${v.digest} for ${v.name}@${v.version}`, { details: { digest: v.digest } })
+      }
+      return this.getVersion(v.name, v.version)!
+    })
+  }
+
+  getVersion(name: string, version: string): VersionRecord | undefined {
+    const row = this.sql.getVersion.get(name, version)
+    return row && toVersion(row)
+  }
+
+  listVersions(name?: string): VersionRecord[] {
+    const rows = name === undefined ? this.sql.listVersions.all() : this.sql.listVersionsOf.all(name)
+    return sortByNameAndVersion(rows.map(toVersion))
+  }
+
+  updateVersion(name: string, version: string, patch: VersionPatch): VersionRecord {
+    return this.transaction(() => {
+      const before = this.getVersion(name, version)
+      if (!before) throw createDeployerError('E_VERSION_NOT_FOUND', `${name}@${version} does not exist`, { details: { name, version } })
+      const now = this.timestamp()
+      const state = patch.state ?? before.state
+      const tagged = patch.tagged ?? before.tagged
+      this.sql.updateVersion.run({
+        name, version,
+        replicas: patch.replicas ?? before.replicas,
+        desired: patch.desired ?? before.desired,
+        state,
+        state_reason: patch.stateReason !== undefined ? patch.stateReason : before.stateReason,
+        state_changed_at: state !== before.state ? now : before.stateChangedAt,
+        tagged: tagged ? 1 : 0,
+        tagged_at: !tagged ? null : before.tagged ? before.taggedAt : now,
+      })
+      return this.getVersion(name, version)!
+    })
+  }
+
+  deleteVersion(name: string, version: string): void {
+    this.sql.deleteVersion.run(name, version)
+  }
+
+  setAlias(name: string, alias: string, version: string): AliasRecord {
+    return this.transaction(() => {
+      const existing = this.getAlias(name, alias)
+      if (existing?.version === version) return existing
+      try {
+        this.sql.upsertAlias.run({ name, alias, version, updated_at: this.timestamp() })
+      } catch (error) {
+        if (!isForeignKeyError(error)) throw error
+        throw createDeployerError('E_VERSION_NOT_FOUND', `cannot point ${name}:${alias} at ${name}@${version}: no such version`, { details: { name, alias, version } })
+      }
+      return this.getAlias(name, alias)!
+    })
+  }
+
+  getAlias(name: string, alias: string): AliasRecord | undefined {
+    const row = this.sql.getAlias.get(name, alias)
+    return row && toAlias(row)
+  }
+
+  listAliases(name?: string): AliasRecord[] {
+    return (name === undefined ? this.sql.listAliases.all() : this.sql.listAliasesOf.all(name)).map(toAlias)
+  }
+
+  deleteAlias(name: string, alias: string): void {
+    this.sql.deleteAlias.run(name, alias)
+  }
+
+  recordProcess(p: ProcessRecord): void {
+    try {
+      this.sql.upsertProcess.run({ name: p.name, version: p.version, replica: p.replica, pid: p.pid, port: p.port, token: p.token, started_at: p.startedAt })
+    } catch (error) {
+      if (!isForeignKeyError(error)) throw error
+      throw createDeployerError('E_VERSION_NOT_FOUND', `cannot record a process of ${p.name}@${p.version}: no such version`, { details: { name: p.name, version: p.version, replica: p.replica, pid: p.pid } })
+    }
+  }
+
+  forgetProcess(name: string, version: string, replica: number): void {
+    this.sql.deleteProcess.run(name, version, replica)
+  }
+
+  listProcesses(): ProcessRecord[] {
+    return sortByNameAndVersion(this.sql.listProcesses.all().map(toProcess), (a, b) => a.replica - b.replica)
+  }
+
+  addEvent(e: Omit<EventRecord, 'id' | 'time'> & { time?: string }): EventRecord {
+    const record = { time: e.time ?? this.timestamp(), name: e.name, version: e.version, replica: e.replica ?? null, type: e.type, state: e.state ?? null, reason: e.reason ?? null }
+    const details = JSON.stringify(e.details ?? null)
+    const id = Number(this.sql.insertEvent.run({ ...record, details }).lastInsertRowid)
+    // Ids are consecutive (AUTOINCREMENT; only pruning deletes), so this keeps the newest maxEvents.
+    if (id % this.pruneEvery === 0 && id > this.maxEvents) this.sql.pruneEvents.run(id - this.maxEvents)
+    return { id, ...record, details: JSON.parse(details) }
+  }
+
+  listEvents(filter: EventFilter = {}): EventRecord[] {
+    const where = ['id > @afterId']
+    if (filter.name !== undefined) where.push('name = @name')
+    if (filter.version !== undefined) where.push('version = @version')
+    const tail = filter.afterId === undefined && filter.limit !== undefined
+    const select = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id ${tail ? 'DESC' : 'ASC'} LIMIT @limit`
+    const sql = tail ? `SELECT * FROM (${select}) ORDER BY id ASC` : select
+    let statement = this.eventQueries.get(sql)
+    if (!statement) this.eventQueries.set(sql, (statement = this.db.prepare<Record<string, unknown>, EventRow>(sql)))
+    const limit = filter.limit === undefined || !Number.isFinite(filter.limit) ? -1 : Math.max(0, Math.floor(filter.limit))
+    const params: Record<string, unknown> = { afterId: filter.afterId ?? 0, limit }
+    if (filter.name !== undefined) params.name = filter.name
+    if (filter.version !== undefined) params.version = filter.version
+    return statement.all(params).map(toEvent)
+  }
+
+  transaction<T>(fn: () => T): T {
+    // IMMEDIATE takes the write lock up front: a read-then-write transaction cannot fail with
+    // SQLITE_BUSY_SNAPSHOT when another connection wrote meanwhile. Nested calls are savepoints.
+    return this.db.transaction(fn).immediate()
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+/**
+ * Opens (creating if needed) the state database `<dataDir>/state.db` and brings its schema up to date.
+ * @example
+ * const store = openSqliteStateStore('/home/me/.ferry')
+ * store.listVersions('tiny') // [{ name: 'tiny', version: '1.0.0', state: 'ready', … }]
+ * store.close()
+ */
+export function openSqliteStateStore(dataDir: string, options: SqliteStateStoreOptions = {}): SqliteStateStore {
+  mkdirSync(dataDir, { recursive: true })
+  return new SqliteStateStore(join(dataDir, 'state.db'), options)
+}

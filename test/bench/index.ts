@@ -1,0 +1,62 @@
+/**
+ * Benchmark runner: `node dist/test/bench/index.js <name> [...args]` (or `npm run bench -- <name>`)
+ * runs one benchmark and prints its result as one pretty-printed JSON object on stdout; progress
+ * notes go to stderr. With no name (or only options) it runs them all, keyed by name. An unknown
+ * name lists the available ones and exits 2. Add a benchmark by adding an entry to BENCHMARKS.
+ */
+import { BenchSetupError } from './_measure.js'
+import { runPackBench } from './pack.js'
+
+interface Benchmark {
+  summary: string
+  run(args: string[]): Promise<unknown>
+}
+
+const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
+  pack: { summary: 'ferry pack vs zip -r -6 on a ~500 MB model folder: time, peak RSS [--mb n --files n --runs n]', run: runPackBench },
+})
+
+function listBenchmarks(): string {
+  return Object.entries(BENCHMARKS)
+    .map(([name, bench]) => `  ${name.padEnd(10)} ${bench.summary}`)
+    .join('\n')
+}
+
+function printResult(result: unknown): void {
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+}
+
+async function runAllBenchmarks(args: string[]): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {}
+  for (const [name, bench] of Object.entries(BENCHMARKS)) results[name] = await bench.run(args)
+  return results
+}
+
+/** Runs the benchmark named by `argv[0]` (all of them when there is none); returns the exit code. */
+async function runBench(argv: string[]): Promise<number> {
+  const [name, ...args] = argv
+  if (name === '--help' || name === '-h') {
+    process.stderr.write(`usage: node dist/test/bench/index.js [name] [...args]\n${listBenchmarks()}\n`)
+    return 0
+  }
+  if (name === undefined || name.startsWith('-')) {
+    printResult(await runAllBenchmarks(argv))
+    return 0
+  }
+  const bench = Object.hasOwn(BENCHMARKS, name) ? BENCHMARKS[name] : undefined
+  if (bench === undefined) {
+    process.stderr.write(`unknown benchmark "${name}"; available:\n${listBenchmarks()}\n`)
+    return 2
+  }
+  printResult(await bench.run(args))
+  return 0
+}
+
+runBench(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    if (error instanceof BenchSetupError) process.stderr.write(`bench: ${error.message}\n`)
+    else process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exitCode = 1
+  },
+)
