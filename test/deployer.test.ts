@@ -222,3 +222,27 @@ test('aliases, removal and bad references', async (t) => {
   assert.throws(() => deployer.get('Not A Ref'), { code: 'E_REF_INVALID' })
   await assert.rejects(deployer.deploy({ package: 'valid@1.0.0', replicas: 0 }), { code: 'E_REPLICAS_INVALID' })
 })
+
+test('the node runtime installs dependencies with npm ci --omit=dev at deploy', async (t) => {
+  const { deployer, tmp, dataDir } = await openDeployer(t)
+  const info = await deployer.deploy({ package: (await deployer.addPackage(await packFixture('node-deps', tmp))).digest })
+  assert.equal(info.state, 'ready')
+  assert.deepEqual((await callReplica(info.replicas[0]!.port!, '/check')).body, { isNumber: true })
+  const setup = (await deployer.tailLogs('node-deps@1.0.0', 50)).filter((e) => e.stream === 'setup').map((e) => e.line)
+  assert.ok(setup.some((l) => l.startsWith('$ npm ci --omit=dev')), setup.join('\n'))
+  assert.ok((await readdir(join(dataDir, 'instances', 'node-deps', '1.0.0', 'app', 'node_modules'))).includes('is-number'))
+})
+
+test('a failed set-up fails the deploy with E_SETUP_FAILED and the log tail, and leaves no version directory', async (t) => {
+  const { deployer, tmp, dataDir } = await openDeployer(t)
+  const pkg = await deployer.addPackage(await packFixture('python-setup-fails', tmp))
+  await assert.rejects(deployer.deploy({ package: pkg.digest }), (error: { code: string; details: { logTail: string[] } }) => {
+    assert.equal(error.code, 'E_SETUP_FAILED')
+    assert.ok(error.details.logTail.some((line) => /definitely-not-a-real-package/.test(line)), error.details.logTail.join('\n'))
+    return true
+  })
+  const info = deployer.get('python-setup-fails@1.0.0')
+  assert.equal(info.state, 'failed')
+  assert.equal(info.tagged, false)
+  assert.deepEqual(await readdir(join(dataDir, 'instances', 'python-setup-fails')).catch(() => []), [])
+})
