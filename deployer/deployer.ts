@@ -20,10 +20,12 @@ import { resolveDeployerOptions, type DeployerOptions, type ResolvedDeployerOpti
 import { createFilePackageStore, removeIncompleteUploads, type PackageStore } from './package-store.js'
 import { isPrepared, locateVersion, prepareVersion } from './_prepare-version.js'
 import { admitPackage } from './_admit-package.js'
-import type { ReplicaStatus } from './replica.js'
 import { openSqliteStateStore } from './sqlite-state-store.js'
 import type { EventRecord, InstanceState, PackageRecord, StateStore, VersionRecord } from './state-store.js'
 import { parseRef, type VersionRef } from './ref.js'
+import { describeVersion, listModelInfo, resolveVersion, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './_catalog.js'
+
+export type { InstanceInfo, ModelInfo, ResolvedTarget } from './_catalog.js'
 
 export interface DeployRequest {
   /** A package digest, or `name@version` of a version deployed before. */
@@ -35,38 +37,6 @@ export interface DeployRequest {
   wait?: boolean
   /** When the package's version is taken by another package, deploy it as the next free patch version. */
   bump?: boolean
-}
-
-export interface InstanceInfo {
-  name: string
-  version: string
-  ref: string
-  digest: string
-  state: InstanceState
-  reason: string | null
-  since: string
-  desired: 'running' | 'stopped'
-  tagged: boolean
-  aliases: string[]
-  replicas: ReplicaStatus[]
-  replicaCount: number
-  description: string | null
-  /** Set when `bump` changed the version: the version the package asked for. */
-  requestedVersion?: string
-}
-
-export interface ModelInfo {
-  name: string
-  aliases: Record<string, string>
-  versions: Array<Pick<InstanceInfo, 'version' | 'state' | 'tagged' | 'replicaCount' | 'desired'>>
-}
-
-export interface ResolvedTarget {
-  name: string
-  version: string
-  ref: string
-  endpoints: Array<{ replica: number; port: number }>
-  descriptor: Descriptor
 }
 
 export class Deployer {
@@ -302,17 +272,7 @@ export class Deployer {
   }
 
   private describe(version: VersionRecord): InstanceInfo {
-    const ref = `${version.name}@${version.version}`
-    const live = this.instances.get(ref)
-    const pkg = this.state.getPackage(version.digest)
-    return {
-      name: version.name, version: version.version, ref, digest: version.digest,
-      state: version.state, reason: version.stateReason, since: version.stateChangedAt, desired: version.desired,
-      tagged: version.tagged,
-      aliases: this.state.listAliases(version.name).filter((a) => a.version === version.version).map((a) => a.alias).sort(),
-      replicas: live?.replicaStatuses ?? [], replicaCount: version.replicas,
-      description: (pkg?.descriptor as Descriptor | undefined)?.description ?? null,
-    }
+    return describeVersion(this.state, this.instances.get(`${version.name}@${version.version}`), version)
   }
 
   list(): InstanceInfo[] {
@@ -399,12 +359,7 @@ export class Deployer {
   }
 
   listModels(): ModelInfo[] {
-    const names = [...new Set(this.state.listVersions().map((v) => v.name))]
-    return names.map((name) => ({
-      name,
-      aliases: Object.fromEntries(this.state.listAliases(name).map((a) => [a.alias, a.version])),
-      versions: this.state.listVersions(name).map((v) => ({ version: v.version, state: v.state, tagged: v.tagged, replicaCount: v.replicas, desired: v.desired })),
-    }))
+    return listModelInfo(this.state)
   }
 
   /**
@@ -412,20 +367,8 @@ export class Deployer {
    * @example deployer.resolveTarget('echo', 'stable').endpoints // [{ replica: 0, port: 41234 }]
    */
   resolveTarget(name: string, selector = 'latest'): ResolvedTarget {
-    const versions = this.state.listVersions(name)
-    if (versions.length === 0) {
-      const known = this.listModels().map((m) => m.name)
-      throw createDeployerError('E_MODEL_NOT_FOUND', `no model "${name}"${known.length ? `; models: ${known.join(', ')}` : ''}`, { details: { name, models: known } })
-    }
-    const byVersion = semver.valid(selector) ? this.state.getVersion(name, selector) : undefined
-    const version = byVersion?.version ?? this.state.getAlias(name, selector)?.version
-    if (!version) {
-      const aliases = this.state.listAliases(name).map((a) => a.alias)
-      throw createDeployerError('E_VERSION_NOT_FOUND', `${name}@${selector} is neither a version nor an alias; versions: ${versions.map((v) => v.version).join(', ')}${aliases.length ? `; aliases: ${aliases.join(', ')}` : ''}`, { details: { name, selector, versions: versions.map((v) => v.version), aliases } })
-    }
-    const ref = `${name}@${version}`
-    const pkg = this.getPackage(this.state.getVersion(name, version)!.digest)
-    return { name, version, ref, endpoints: this.instances.get(ref)?.readyEndpoints() ?? [], descriptor: pkg.descriptor as Descriptor }
+    const resolved = resolveVersion(this.state, name, selector)
+    return { ...resolved, endpoints: this.instances.get(resolved.ref)?.readyEndpoints() ?? [] }
   }
 
   // ── Logs and events ─────────────────────────────────────────────────────────

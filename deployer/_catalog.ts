@@ -1,0 +1,82 @@
+/**
+ * The read side of the deployer: how versions, models and aliases are described to callers, and
+ * which version a name, version or alias resolves to. Pure functions over the state store.
+ */
+import semver from 'semver'
+import type { Descriptor } from '../descriptors/descriptor.js'
+import { createDeployerError } from './errors.js'
+import type { Instance } from './instance.js'
+import type { ReplicaStatus } from './replica.js'
+import type { InstanceState, StateStore, VersionRecord } from './state-store.js'
+
+export interface InstanceInfo {
+  name: string
+  version: string
+  ref: string
+  digest: string
+  state: InstanceState
+  reason: string | null
+  since: string
+  desired: 'running' | 'stopped'
+  tagged: boolean
+  aliases: string[]
+  replicas: ReplicaStatus[]
+  replicaCount: number
+  description: string | null
+  /** Set when `bump` changed the version: the version the package asked for. */
+  requestedVersion?: string
+}
+
+export interface ModelInfo {
+  name: string
+  aliases: Record<string, string>
+  versions: Array<Pick<InstanceInfo, 'version' | 'state' | 'tagged' | 'replicaCount' | 'desired'>>
+}
+
+export interface ResolvedTarget {
+  name: string
+  version: string
+  ref: string
+  endpoints: Array<{ replica: number; port: number }>
+  descriptor: Descriptor
+}
+
+/** A version as callers see it, with its live replicas when it runs. */
+export function describeVersion(state: StateStore, live: Instance | undefined, version: VersionRecord): InstanceInfo {
+  const pkg = state.getPackage(version.digest)
+  return {
+    name: version.name, version: version.version, ref: `${version.name}@${version.version}`, digest: version.digest,
+    state: version.state, reason: version.stateReason, since: version.stateChangedAt, desired: version.desired,
+    tagged: version.tagged,
+    aliases: state.listAliases(version.name).filter((a) => a.version === version.version).map((a) => a.alias).sort(),
+    replicas: live?.replicaStatuses ?? [], replicaCount: version.replicas,
+    description: (pkg?.descriptor as Descriptor | undefined)?.description ?? null,
+  }
+}
+
+/** Every model with its versions and aliases. */
+export function listModelInfo(state: StateStore): ModelInfo[] {
+  const names = [...new Set(state.listVersions().map((v) => v.name))]
+  return names.map((name) => ({
+    name,
+    aliases: Object.fromEntries(state.listAliases(name).map((a) => [a.alias, a.version])),
+    versions: state.listVersions(name).map((v) => ({ version: v.version, state: v.state, tagged: v.tagged, replicaCount: v.replicas, desired: v.desired })),
+  }))
+}
+
+/** The version `selector` (a version or an alias) names; 404s list what exists. */
+export function resolveVersion(state: StateStore, name: string, selector: string): Omit<ResolvedTarget, 'endpoints'> {
+  const versions = state.listVersions(name)
+  if (versions.length === 0) {
+    const known = listModelInfo(state).map((m) => m.name)
+    throw createDeployerError('E_MODEL_NOT_FOUND', `no model "${name}"${known.length ? `; models: ${known.join(', ')}` : ''}`, { details: { name, models: known } })
+  }
+  const byVersion = semver.valid(selector) ? state.getVersion(name, selector) : undefined
+  const version = byVersion?.version ?? state.getAlias(name, selector)?.version
+  if (!version) {
+    const aliases = state.listAliases(name).map((a) => a.alias)
+    throw createDeployerError('E_VERSION_NOT_FOUND', `${name}@${selector} is neither a version nor an alias; versions: ${versions.map((v) => v.version).join(', ')}${aliases.length ? `; aliases: ${aliases.join(', ')}` : ''}`, { details: { name, selector, versions: versions.map((v) => v.version), aliases } })
+  }
+  const record = state.getVersion(name, version)!
+  return { name, version, ref: `${name}@${version}`, descriptor: state.getPackage(record.digest)!.descriptor as Descriptor }
+}
