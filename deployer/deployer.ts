@@ -48,6 +48,7 @@ export class Deployer {
   private readonly launcher: Launcher
   private readonly instances = new Map<string, Instance>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  private closing = false
   private closed = false
 
   private constructor(options: ResolvedDeployerOptions) {
@@ -220,11 +221,12 @@ export class Deployer {
       if (!stored) throw createDeployerError('E_PACKAGE_NOT_FOUND', `the package of ${ref} (${version.digest}) is missing from the store`, { details: { digest: version.digest } })
       if (!isPrepared(dirs)) this.setVersionState(name, version.version, 'installing', null)
       const command = await prepareVersion({ zipPath: stored.path, descriptor, dirs, options: this.options, logs: this.logs, source: ref })
+      if (this.closing) return
       this.setVersionState(name, version.version, 'starting', null)
       const instance = this.createInstance(version, descriptor, command)
       this.instances.set(ref, instance)
       const ok = await instance.start({ supervise: options.supervise })
-      if (this.closed) return
+      if (this.closing) return
       if (!ok && !options.supervise) {
         const reasons = instance.failureReasons()
         await instance.stop()
@@ -396,8 +398,14 @@ export class Deployer {
    * next start brings them back); `stopInstances: false` leaves them for the next run to find.
    */
   async close(options: { stopInstances?: boolean } = {}): Promise<void> {
-    if (this.closed) return
-    if (options.stopInstances !== false) await Promise.all([...this.instances.values()].map((i) => i.stop()))
+    if (this.closing) return
+    this.closing = true
+    const stopAll = () => Promise.all([...this.instances.values()].map((i) => i.stop()))
+    // Stopping first aborts pending health waits, so in-flight deploys finish quickly; then stop
+    // whatever they started meanwhile.
+    if (options.stopInstances !== false) await stopAll()
+    await Promise.allSettled([...this.locks.values()])
+    if (options.stopInstances !== false) await stopAll()
     this.closed = true
     this.instances.clear()
     await this.logs.close()

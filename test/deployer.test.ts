@@ -246,3 +246,16 @@ test('a failed set-up fails the deploy with E_SETUP_FAILED and the log tail, and
   assert.equal(info.tagged, false)
   assert.deepEqual(await readdir(join(dataDir, 'instances', 'python-setup-fails')).catch(() => []), [])
 })
+
+test('closing while a version is still installing leaves no process behind', async (t) => {
+  const { deployer, tmp, dataDir } = await openDeployer(t)
+  const pkg = await deployer.addPackage(await packFixture('node-deps', tmp))
+  const pending = deployer.deploy({ package: pkg.digest })
+  pending.catch(() => undefined)
+  await waitFor(() => deployer.get('node-deps@1.0.0').state === 'installing', 10_000, 'the set-up to begin')
+  await deployer.close()
+  await new Promise((resolve) => setTimeout(resolve, 2000))
+  const { findLeftoverProcesses } = await import('../deployer/_leftover-processes.js')
+  const { resolveDeployerOptions } = await import('../deployer/options.js')
+  assert.deepEqual(await findLeftoverProcesses({ key: 'FERRY_HOME_ID', value: resolveDeployerOptions({ dataDir }).homeId }), [])
+})
