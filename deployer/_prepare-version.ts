@@ -3,7 +3,7 @@
  * its runtime's dependencies, then write a marker. With the marker present (after a server
  * restart) nothing is redone; without it, whatever a crash left half-done is removed first.
  */
-import { existsSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Descriptor } from '../descriptors/descriptor.js'
@@ -25,19 +25,23 @@ export function locateVersion(dataDir: string, name: string, version: string): V
   return { instanceDir, appDir: join(instanceDir, 'app') }
 }
 
-/** True when the version was fully prepared before (a restart can launch it at once). */
-export function isPrepared(dirs: VersionDirectories): boolean {
-  return existsSync(join(dirs.instanceDir, PREPARED_MARKER))
+/** True when this very package (by digest) was fully prepared here before: a restart can launch it at once. */
+export function isPrepared(dirs: VersionDirectories, digest: string): boolean {
+  try {
+    return readFileSync(join(dirs.instanceDir, PREPARED_MARKER), 'utf8').trim() === digest
+  } catch {
+    return false
+  }
 }
 
 /**
  * Unpacks and sets up a version unless already done; returns the command to launch.
  * @example
- * const command = await prepareVersion({ zipPath, descriptor, dirs, options, logs, source: 'echo@1.0.0' })
+ * const command = await prepareVersion({ zipPath, digest, descriptor, dirs, options, logs, source: 'echo@1.0.0' })
  */
-export async function prepareVersion(args: { zipPath: string; descriptor: Descriptor; dirs: VersionDirectories; options: ResolvedDeployerOptions; logs: LogStore; source: string; signal?: AbortSignal }): Promise<RuntimeCommand> {
+export async function prepareVersion(args: { zipPath: string; digest: string; descriptor: Descriptor; dirs: VersionDirectories; options: ResolvedDeployerOptions; logs: LogStore; source: string; signal?: AbortSignal }): Promise<RuntimeCommand> {
   const { zipPath, descriptor, dirs, options, logs, source } = args
-  if (isPrepared(dirs)) return describeRuntimeCommand(descriptor, dirs.appDir, dirs.instanceDir)
+  if (isPrepared(dirs, args.digest)) return describeRuntimeCommand(descriptor, dirs.appDir, dirs.instanceDir)
   await rm(dirs.instanceDir, { recursive: true, force: true })
   const note = (line: string) => void logs.append(source, { stream: 'setup', line })
   note(`unpacking ${zipPath}`)
@@ -45,13 +49,13 @@ export async function prepareVersion(args: { zipPath: string; descriptor: Descri
   note(`unpacked ${unpacked.files} files, ${unpacked.bytes} bytes, every sha256 verified`)
   try {
     const command = await prepareRuntime({
-      descriptor, appDir: dirs.appDir, instanceDir: dirs.instanceDir, env: options.baseEnv, python: options.python,
+      descriptor, appDir: dirs.appDir, instanceDir: dirs.instanceDir, env: options.setupEnv, python: options.python,
       capture: (readable) => logs.capture(source, readable, { stream: 'setup' }),
       note,
       tail: async () => (await logs.tail(source, 20)).filter((e) => e.stream === 'setup').map((e) => e.line),
       ...(args.signal ? { signal: args.signal } : {}),
     })
-    await writeFile(join(dirs.instanceDir, PREPARED_MARKER), `${new Date().toISOString()}\n`)
+    await writeFile(join(dirs.instanceDir, PREPARED_MARKER), `${args.digest}\n`)
     note('set-up complete')
     return command
   } catch (error) {

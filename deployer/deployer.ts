@@ -5,7 +5,7 @@
  * every version that should run, stopping whatever processes the previous run left behind.
  */
 import { EventEmitter } from 'node:events'
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import semver from 'semver'
@@ -67,8 +67,10 @@ export class Deployer {
    * const deployer = await Deployer.open({ dataDir: '.ferry' })
    */
   static async open(options: DeployerOptions = {}): Promise<Deployer> {
-    const resolved = resolveDeployerOptions(options)
-    await mkdir(resolved.dataDir, { recursive: true })
+    const requested = resolveDeployerOptions(options)
+    await mkdir(requested.dataDir, { recursive: true })
+    // The real path, so the same directory reached through a link has the same identity (homeId).
+    const resolved = resolveDeployerOptions({ ...options, dataDir: await realpath(requested.dataDir) })
     const deployer = new Deployer(resolved)
     await deployer.recover()
     return deployer
@@ -90,7 +92,7 @@ export class Deployer {
       }
       // What the database says is from before the restart: nothing runs until relaunched.
       this.setVersionState(version.name, version.version, 'starting', 'server restarted')
-      void this.withLock(`${version.name}@${version.version}`, () => this.bringUp(version, { supervise: true })).catch(() => undefined)
+      void this.withLock(`${version.name}@${version.version}`, () => this.bringUp(version, { supervise: version.tagged })).catch(() => undefined)
     }
   }
 
@@ -112,6 +114,7 @@ export class Deployer {
   }
 
   private record(event: Omit<EventRecord, 'id' | 'time'>): void {
+    if (this.closed) return
     const stored = this.state.addEvent(event)
     this.events.emit('event', stored)
   }
@@ -168,13 +171,18 @@ export class Deployer {
     return version
   }
 
-  /** Picks the version to record: the package's own, or the next free patch when bumping past a conflict. */
-  private chooseVersion(pkg: PackageRecord, bump: boolean): string {
-    const existing = this.state.getVersion(pkg.name, pkg.version)
-    if (!existing || existing.digest === pkg.digest || !bump) return pkg.version
-    const taken = new Set(this.state.listVersions(pkg.name).map((v) => v.version))
-    const same = this.state.listVersions(pkg.name).find((v) => v.digest === pkg.digest)
+  /**
+   * The version to record: the one named (`name@version`), the version this digest already has,
+   * the package's own, or the next free patch when bumping past a conflict.
+   */
+  private chooseVersion(pkg: PackageRecord, request: DeployRequest): string {
+    if (!/^[0-9a-f]{64}$/.test(request.package)) return parseRef(request.package).version!
+    const versions = this.state.listVersions(pkg.name)
+    const same = versions.find((v) => v.digest === pkg.digest)
     if (same) return same.version
+    const existing = versions.find((v) => v.version === pkg.version)
+    if (!existing || request.bump !== true) return pkg.version
+    const taken = new Set(versions.map((v) => v.version))
     let candidate = pkg.version
     do candidate = semver.inc(candidate, 'patch')!
     while (taken.has(candidate))
@@ -183,74 +191,116 @@ export class Deployer {
 
   /**
    * Deploys a package: records the version, unpacks and sets it up, starts its replicas and, once
-   * every replica is healthy, tags it and moves `latest` (and `alias`) to it.
+   * every replica is healthy, tags it and moves `latest` (and `alias`) to it. Deploying a version
+   * that runs already is a no-op, or a make-before-break rescale when `replicas` differs.
    * @example
    * const info = await deployer.deploy({ package: digest, replicas: 2 })
    */
   async deploy(request: DeployRequest): Promise<InstanceInfo> {
     const pkg = this.findPackageFor(request)
-    const version = this.chooseVersion(pkg, request.bump === true)
-    const replicas = request.replicas ?? (pkg.descriptor as Descriptor).resources?.replicas ?? 1
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 64) throw createDeployerError('E_REPLICAS_INVALID', `replicas must be a whole number from 1 to 64, not ${replicas}`, { details: { replicas } })
+    const version = this.chooseVersion(pkg, request)
     const ref = `${pkg.name}@${version}`
-    const record = this.state.createVersion({ name: pkg.name, version, digest: pkg.digest, replicas })
-    const live = this.instances.get(ref)
-    if (live && live.state.state !== 'stopped' && live.state.state !== 'failed' && record.replicas === replicas) return this.describe(record)
-    this.state.updateVersion(pkg.name, version, { desired: 'running', replicas })
-    const work = this.withLock(ref, () => this.bringUp(this.state.getVersion(pkg.name, version)!, { supervise: false, alias: request.alias }))
+    const known = this.state.getVersion(pkg.name, version)
+    const replicas = request.replicas ?? known?.replicas ?? (pkg.descriptor as Descriptor).resources?.replicas ?? 1
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 64) throw createDeployerError('E_REPLICAS_INVALID', `replicas must be a whole number from 1 to 64, not ${replicas}`, { details: { replicas } })
+    this.state.createVersion({ name: pkg.name, version, digest: pkg.digest, replicas })
+    const work = this.withLock(ref, async () => {
+      const record = this.state.getVersion(pkg.name, version)!
+      const live = this.instances.get(ref)
+      if (live && record.desired === 'running' && live.state.state !== 'failed') {
+        if (record.replicas !== replicas) await this.replaceInstance({ ...this.state.updateVersion(pkg.name, version, { replicas }) })
+        if (request.alias) this.setAlias(pkg.name, request.alias, version)
+        return
+      }
+      await this.bringUp(this.state.updateVersion(pkg.name, version, { desired: 'running', replicas }), { supervise: false, alias: request.alias })
+    })
     const bumped = version !== pkg.version ? { requestedVersion: pkg.version } : {}
-    if (request.wait === false) {
-      work.catch(() => undefined)
-      return { ...this.describe(this.state.getVersion(pkg.name, version)!), ...bumped }
-    }
-    await work
+    if (request.wait === false) work.catch(() => undefined)
+    else await work
     return { ...this.describe(this.state.getVersion(pkg.name, version)!), ...bumped }
   }
 
-  /** Prepares and starts a version; tags it and moves aliases when it first becomes healthy. */
+  /**
+   * Prepares and starts a version; tags it and moves aliases when it becomes healthy. `supervise`
+   * (recovering a tagged version) retries a failed start like a crash instead of failing.
+   */
   private async bringUp(version: VersionRecord, options: { supervise: boolean; alias?: string | undefined }): Promise<void> {
     const { name } = version
     const ref = `${name}@${version.version}`
-    const pkg = this.getPackage(version.digest)
-    const descriptor = pkg.descriptor as Descriptor
-    const dirs = locateVersion(this.options.dataDir, name, version.version)
-    const stored = await this.packages.locate(version.digest)
     await this.instances.get(ref)?.stop()
     this.instances.delete(ref)
+    let instance: Instance | undefined
     try {
-      if (!stored) throw createDeployerError('E_PACKAGE_NOT_FOUND', `the package of ${ref} (${version.digest}) is missing from the store`, { details: { digest: version.digest } })
-      if (!isPrepared(dirs)) this.setVersionState(name, version.version, 'installing', null)
-      const command = await prepareVersion({ zipPath: stored.path, descriptor, dirs, options: this.options, logs: this.logs, source: ref })
+      const { descriptor, command } = await this.prepare(version)
       if (this.closing) return
       this.setVersionState(name, version.version, 'starting', null)
-      const instance = this.createInstance(version, descriptor, command)
+      instance = this.createInstance(version, descriptor, command)
       this.instances.set(ref, instance)
       const ok = await instance.start({ supervise: options.supervise })
       if (this.closing) return
       if (!ok && !options.supervise) {
         const reasons = instance.failureReasons()
-        await instance.stop()
         throw createDeployerError('E_DEPLOY_FAILED', `${ref} did not become healthy: ${reasons.join('; ')}`, { details: { ref, reasons, logTail: (await this.logs.tail(ref, 30)).map((e) => e.line) } })
       }
       if (ok) this.tagVersion(name, version.version, options.alias)
     } catch (error) {
+      if (instance) {
+        this.instances.delete(ref)
+        await instance.stop()
+      }
       const reason = (error as Error).message
-      this.state.updateVersion(name, version.version, { desired: 'stopped' })
+      // A deploy that fails is not retried at the next start; a recovery that fails is.
+      if (!options.supervise) this.state.updateVersion(name, version.version, { desired: 'stopped' })
       this.setVersionState(name, version.version, 'failed', reason)
       this.record({ name, version: version.version, replica: null, type: 'deploy', state: 'failed', reason, details: { code: (error as { code?: string }).code } })
       throw error
     }
   }
 
+  /** Unpacks and sets up a version (once), returning its descriptor and launch command. */
+  private async prepare(version: VersionRecord) {
+    const ref = `${version.name}@${version.version}`
+    const descriptor = this.getPackage(version.digest).descriptor as Descriptor
+    const dirs = locateVersion(this.options.dataDir, version.name, version.version)
+    const stored = await this.packages.locate(version.digest)
+    if (!stored) throw createDeployerError('E_PACKAGE_NOT_FOUND', `the package of ${ref} (${version.digest}) is missing from the store`, { details: { digest: version.digest } })
+    if (!isPrepared(dirs, version.digest)) this.setVersionState(version.name, version.version, 'installing', null)
+    const command = await prepareVersion({ zipPath: stored.path, digest: version.digest, descriptor, dirs, options: this.options, logs: this.logs, source: ref })
+    return { descriptor, command }
+  }
+
+  /** An instance whose events count only while it is the version's current one. */
   private createInstance(version: VersionRecord, descriptor: Descriptor, command: Awaited<ReturnType<typeof prepareVersion>>): Instance {
     const { name } = version
-    return new Instance({
+    const ref = `${name}@${version.version}`
+    const current = () => this.instances.get(ref) === instance
+    const instance: Instance = new Instance({
       name, version: version.version, descriptor, command, replicas: version.replicas, launcher: this.launcher, logs: this.logs, options: this.options,
       onReplicaChange: (status) => this.record({ name, version: version.version, replica: status.index, type: 'replica', state: status.state, reason: status.reason, details: { pid: status.pid, port: status.port, restarts: status.restarts } }),
-      onStateChange: (state, reason) => this.setVersionState(name, version.version, state, reason),
-      onLaunch: (replica, p) => this.state.recordProcess({ name, version: version.version, replica, pid: p.pid, port: p.port, token: p.token, startedAt: new Date().toISOString() }),
-      onExit: (replica) => this.state.forgetProcess(name, version.version, replica),
+      onStateChange: (state, reason) => { if (current()) this.setVersionState(name, version.version, state, reason) },
+      onLaunch: (replica, p) => { if (!this.closed) this.state.recordProcess({ name, version: version.version, replica, pid: p.pid, port: p.port, token: p.token, startedAt: new Date().toISOString() }) },
+      onExit: (replica) => { if (current() && !this.closed) this.state.forgetProcess(name, version.version, replica) },
     })
+    return instance
+  }
+
+  /**
+   * Make-before-break: a fresh set of replicas is started and health-checked while the current
+   * ones serve; only then are the old ones stopped. If the fresh set fails, the old keeps serving.
+   */
+  private async replaceInstance(version: VersionRecord): Promise<void> {
+    const key = `${version.name}@${version.version}`
+    const old = this.instances.get(key)
+    const { descriptor, command } = await this.prepare(version)
+    const fresh = this.createInstance(version, descriptor, command)
+    if (!(await fresh.start({ supervise: false }))) {
+      const reasons = fresh.failureReasons()
+      await fresh.stop()
+      throw createDeployerError('E_DEPLOY_FAILED', `new replicas of ${key} did not become healthy; the running ones keep serving: ${reasons.join('; ')}`, { details: { ref: key, reasons } })
+    }
+    this.instances.set(key, fresh)
+    await old?.stop()
+    this.setVersionState(version.name, version.version, fresh.state.state, fresh.state.reason)
   }
 
   private setVersionState(name: string, version: string, state: InstanceState, reason: string | null): void {
@@ -304,32 +354,19 @@ export class Deployer {
     return this.deploy({ package: `${version.name}@${version.version}`, replicas: version.replicas })
   }
 
-  /**
-   * Restarts a version make-before-break: a fresh set of replicas is started and health-checked
-   * while the old ones serve; only then are the old ones stopped. If the new set fails, the old keeps serving.
-   */
+  /** Restarts a running version make-before-break (see replaceInstance); starts a stopped one. */
   async restart(ref: string): Promise<InstanceInfo> {
-    const version = this.requireVersion(parseRef(ref))
-    const key = `${version.name}@${version.version}`
-    const old = this.instances.get(key)
-    if (!old) return this.start(ref)
-    return this.withLock(key, async () => {
-      const pkg = this.getPackage(version.digest)
-      const dirs = locateVersion(this.options.dataDir, version.name, version.version)
-      const stored = (await this.packages.locate(version.digest))!
-      const command = await prepareVersion({ zipPath: stored.path, descriptor: pkg.descriptor as Descriptor, dirs, options: this.options, logs: this.logs, source: key })
-      const fresh = this.createInstance(version, pkg.descriptor as Descriptor, command)
-      if (!(await fresh.start({ supervise: false }))) {
-        const reasons = fresh.failureReasons()
-        await fresh.stop()
-        throw createDeployerError('E_DEPLOY_FAILED', `restart of ${key} failed, the running replicas keep serving: ${reasons.join('; ')}`, { details: { ref: key, reasons } })
-      }
-      this.instances.set(key, fresh)
-      await old.stop()
-      this.setVersionState(version.name, version.version, 'ready', null)
-      this.record({ name: version.name, version: version.version, replica: null, type: 'restart', state: 'ready', reason: null, details: null })
-      return this.describe(this.state.getVersion(version.name, version.version)!)
+    const { name, version } = this.requireVersion(parseRef(ref))
+    const key = `${name}@${version}`
+    const restarted = await this.withLock(key, async () => {
+      const record = this.state.getVersion(name, version)
+      if (!record) throw createDeployerError('E_VERSION_NOT_FOUND', `${key} was removed`, { details: { name, version } })
+      if (!this.instances.get(key) || record.desired !== 'running') return false
+      await this.replaceInstance(record)
+      this.record({ name, version, replica: null, type: 'restart', state: 'ready', reason: null, details: null })
+      return true
     })
+    return restarted ? this.describe(this.state.getVersion(name, version)!) : this.start(ref)
   }
 
   /** Stops and forgets a version: its directory, logs and aliases (`latest` falls back to the newest other tagged version). */
@@ -406,6 +443,7 @@ export class Deployer {
     if (options.stopInstances !== false) await stopAll()
     await Promise.allSettled([...this.locks.values()])
     if (options.stopInstances !== false) await stopAll()
+    else for (const instance of this.instances.values()) instance.detach()
     this.closed = true
     this.instances.clear()
     await this.logs.close()

@@ -116,6 +116,11 @@ export class Instance {
     this.publishState()
   }
 
+  /** Stops supervising and leaves the processes running (for a shutdown that keeps instances). */
+  detach(): void {
+    for (const replica of this.replicas) replica.detach()
+  }
+
   /** Why replicas failed, one line each, for error messages. */
   failureReasons(): string[] {
     return this.replicas.map((r) => r.status).filter((s) => s.state !== 'ready').map((s) => `replica ${s.index}: ${s.reason ?? s.state}`)

@@ -48,11 +48,14 @@ export interface ResolvedDeployerOptions {
   readonly python: string
   readonly launcher: Launcher | undefined
   readonly logs: Readonly<{ maxFileBytes?: number; maxFiles?: number; tailLines?: number }>
-  /** The few server variables model processes and set-up commands may see (PATH, HOME, locale, proxies, npm config). */
+  /** The few server variables model processes see: PATH, HOME, locale, TZ, TMPDIR. */
   readonly baseEnv: Readonly<Record<string, string>>
+  /** What set-up steps (npm ci, pip) see: baseEnv plus proxies and npm/pip settings, which may hold credentials. */
+  readonly setupEnv: Readonly<Record<string, string>>
 }
 
-const PASSED_TO_INSTANCES = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|(HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_[a-z_]+|NPM_CONFIG_[A-Z_]+|PIP_INDEX_URL|PIP_EXTRA_INDEX_URL)$/
+const PASSED_TO_INSTANCES = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR)$/
+const PASSED_TO_SETUP = /^((HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_[a-z_]+|NPM_CONFIG_[A-Z_]+|PIP_INDEX_URL|PIP_EXTRA_INDEX_URL|PIP_TRUSTED_HOST)$/
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`deployer option ${name} must be a positive number, got ${value}`)
@@ -69,8 +72,14 @@ export function resolveDeployerOptions(options: DeployerOptions = {}): ResolvedD
   const cwd = options.cwd ?? process.cwd()
   const dataDir = resolve(cwd, options.dataDir ?? env['FERRY_HOME'] ?? '.ferry')
   const baseEnv: Record<string, string> = {}
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && PASSED_TO_INSTANCES.test(key)) baseEnv[key] = value
+  const setupEnv: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    if (PASSED_TO_INSTANCES.test(key)) baseEnv[key] = value
+    if (PASSED_TO_INSTANCES.test(key) || PASSED_TO_SETUP.test(key)) setupEnv[key] = value
+  }
   baseEnv['PATH'] ??= '/usr/local/bin:/usr/bin:/bin'
+  setupEnv['PATH'] ??= baseEnv['PATH']
   return Object.freeze({
     dataDir,
     homeId: createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
@@ -86,5 +95,6 @@ export function resolveDeployerOptions(options: DeployerOptions = {}): ResolvedD
     launcher: options.launcher,
     logs: Object.freeze({ ...options.logs }),
     baseEnv: Object.freeze(baseEnv),
+    setupEnv: Object.freeze(setupEnv),
   })
 }

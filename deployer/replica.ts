@@ -55,6 +55,7 @@ export class Replica {
   private monitor: NodeJS.Timeout | undefined
   private stopping: AbortController | undefined
   private checking = false
+  private restartLoop = false
 
   constructor(private readonly config: ReplicaConfig) {}
 
@@ -146,36 +147,54 @@ export class Replica {
     this.process = undefined
     this.port = null
     this.config.onExit()
-    if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'starting' || this.state === 'failed') return
+    // A restart in progress owns the replica; states that are not serving expect no process.
+    if (this.restartLoop || ['stopping', 'stopped', 'starting', 'failed'].includes(this.state)) return
     this.note(`replica ${this.config.index} ${exit}`)
     this.setState('crashed', exit)
     void this.restart(exit)
   }
 
+  /**
+   * Relaunches until the replica is ready, with exponential backoff; gives up (failed) after too
+   * many restarts in the window or too many failed launches in a row. One loop at a time: a crash
+   * and a failing health check arriving together restart once.
+   */
   private async restart(reason: string): Promise<void> {
-    const signal = this.stopping?.signal
-    if (!signal || signal.aborted) return
-    this.stopMonitor()
-    const now = Date.now()
+    if (this.restartLoop) return
+    this.restartLoop = true
     const { crashLoopLimit, crashLoopWindowMs, restartInitialDelayMs, restartMaxDelayMs } = this.config.options
-    this.recentRestarts = [...this.recentRestarts.filter((t) => now - t < crashLoopWindowMs), now]
-    if (this.recentRestarts.length > crashLoopLimit) {
-      await this.kill()
-      this.setState('failed', `crash loop: ${this.recentRestarts.length - 1} restarts within ${crashLoopWindowMs / 1000} s; last: ${reason}`)
-      return
+    try {
+      for (let why = reason; ;) {
+        const signal = this.stopping?.signal
+        if (!signal || signal.aborted) return
+        this.stopMonitor()
+        const now = Date.now()
+        this.recentRestarts = [...this.recentRestarts.filter((t) => now - t < crashLoopWindowMs), now]
+        if (this.recentRestarts.length > crashLoopLimit || this.consecutiveFailures >= crashLoopLimit) {
+          await this.kill()
+          const count = Math.max(this.recentRestarts.length - 1, this.consecutiveFailures)
+          this.setState('failed', `crash loop: ${count} restarts within ${crashLoopWindowMs / 1000} s or in a row; last: ${why}`)
+          return
+        }
+        const delay = Math.min(restartMaxDelayMs, restartInitialDelayMs * 2 ** this.consecutiveFailures)
+        this.consecutiveFailures++
+        this.restarts++
+        this.setState('restarting', `${why}; restarting in ${delay} ms`)
+        await sleep(delay, undefined, { signal }).catch(() => undefined)
+        if (signal.aborted) return
+        await this.kill()
+        this.setState('starting', `restart ${this.restarts}`)
+        const result = await this.launch(signal)
+        if (signal.aborted) return
+        if (result.ok) {
+          this.becomeReady()
+          return
+        }
+        why = result.reason
+      }
+    } finally {
+      this.restartLoop = false
     }
-    const delay = Math.min(restartMaxDelayMs, restartInitialDelayMs * 2 ** this.consecutiveFailures)
-    this.consecutiveFailures++
-    this.restarts++
-    this.setState('restarting', `${reason}; restarting in ${delay} ms`)
-    await sleep(delay, undefined, { signal }).catch(() => undefined)
-    if (signal.aborted) return
-    await this.kill()
-    this.setState('starting', `restart ${this.restarts}`)
-    const result = await this.launch(signal)
-    if (signal.aborted) return
-    if (result.ok) this.becomeReady()
-    else void this.restart(result.reason)
   }
 
   private startMonitor(): void {
@@ -207,6 +226,13 @@ export class Replica {
     } finally {
       this.checking = false
     }
+  }
+
+  /** Stops supervising without stopping the process: the next server run finds and stops it. */
+  detach(): void {
+    this.stopping?.abort()
+    this.stopMonitor()
+    this.process = undefined
   }
 
   /** Stops the process (SIGTERM, grace, SIGKILL) and any pending restart. */

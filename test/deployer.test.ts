@@ -10,7 +10,7 @@ import type { EventRecord } from '../deployer/index.js'
 import { callReplica, isProcessRunning, openDeployer, packFixture, packVariant, waitFor, zipFixtureUnchecked } from './_deployer-helpers.js'
 
 test('a healthy version is deployed, tagged, aliased latest, and sees only the environment Ferry gives it', async (t) => {
-  const { deployer, tmp } = await openDeployer(t, { env: { ...process.env, FERRY_TOKEN: 'server-secret', AWS_SECRET_ACCESS_KEY: 'leak-me-not' } })
+  const { deployer, tmp } = await openDeployer(t, { env: { ...process.env, FERRY_TOKEN: 'server-secret', AWS_SECRET_ACCESS_KEY: 'leak-me-not', NPM_CONFIG__AUTH: 'registry-credential' } })
   const events: EventRecord[] = []
   deployer.onEvent((e) => events.push(e))
   const pkg = await deployer.addPackage(await packFixture('valid', tmp))
@@ -33,6 +33,7 @@ test('a healthy version is deployed, tagged, aliased latest, and sees only the e
   assert.equal(env['FERRY_VERSION'], '1.0.0')
   assert.equal(env['FERRY_TOKEN'], undefined, 'the server token does not leak')
   assert.equal(env['AWS_SECRET_ACCESS_KEY'], undefined, 'server secrets do not leak')
+  assert.equal(env['NPM_CONFIG__AUTH'], undefined, 'registry credentials reach set-up steps only')
 })
 
 test('a version that never becomes healthy is never tagged, and the version before keeps serving', async (t) => {
@@ -258,4 +259,63 @@ test('closing while a version is still installing leaves no process behind', asy
   const { findLeftoverProcesses } = await import('../deployer/_leftover-processes.js')
   const { resolveDeployerOptions } = await import('../deployer/options.js')
   assert.deepEqual(await findLeftoverProcesses({ key: 'FERRY_HOME_ID', value: resolveDeployerOptions({ dataDir }).homeId }), [])
+})
+
+test('versions keep their number: start a bumped version, redeploy a digest, rescale and alias without a new version', async (t) => {
+  const { deployer, tmp, dataDir } = await openDeployer(t)
+  const first = await deployer.addPackage(await packFixture('valid', tmp))
+  await deployer.deploy({ package: first.digest })
+  const other = await deployer.addPackage(await packVariant('valid', tmp, (dir) => writeFile(join(dir, 'extra.txt'), 'x')))
+  assert.equal((await deployer.deploy({ package: other.digest, bump: true })).version, '1.0.1')
+  await deployer.stop('valid@1.0.1')
+  assert.equal((await deployer.start('valid@1.0.1')).state, 'ready')
+  assert.equal((await deployer.deploy({ package: other.digest })).version, '1.0.1', 'the digest keeps the version it was given')
+  await deployer.remove('valid@1.0.0')
+  await deployer.stop('valid@1.0.1')
+  assert.equal((await deployer.start('valid@1.0.1')).version, '1.0.1')
+  assert.deepEqual(deployer.list().map((i) => i.ref), ['valid@1.0.1'], 'no valid@1.0.0 came back')
+
+  const scaled = await deployer.deploy({ package: 'valid@1.0.1', replicas: 3 })
+  assert.equal(scaled.replicas.length, 3)
+  const again = await deployer.deploy({ package: 'valid@1.0.1', alias: 'stable' })
+  assert.equal(again.replicas.length, 3, 'a redeploy without replicas keeps the count')
+  assert.deepEqual(again.aliases, ['latest', 'stable'])
+
+  const [a, b] = await Promise.all([deployer.restart('valid@1.0.1'), deployer.restart('valid@1.0.1')])
+  assert.equal(a.state, 'ready')
+  assert.equal(b.state, 'ready')
+  const { findLeftoverProcesses } = await import('../deployer/_leftover-processes.js')
+  const { resolveDeployerOptions } = await import('../deployer/options.js')
+  const running = await findLeftoverProcesses({ key: 'FERRY_HOME_ID', value: resolveDeployerOptions({ dataDir }).homeId })
+  assert.equal(running.length, 3, 'two restarts at once leave exactly one set of replicas')
+})
+
+test('a replica that crashes while a health-check restart is pending restarts once', async (t) => {
+  const { deployer, tmp } = await openDeployer(t, { unhealthyThreshold: 1, restartInitialDelayMs: 300 })
+  const info = await deployer.deploy({ package: (await deployer.addPackage(await packFixture('valid', tmp))).digest })
+  const port = info.replicas[0]!.port!
+  await callReplica(port, '/sick', { method: 'POST' })
+  await waitFor(() => deployer.get('valid@1.0.0').replicas[0]!.state === 'restarting', 5000, 'the restart to be scheduled')
+  await callReplica(port, '/crash', { method: 'POST' }).catch(() => undefined)
+  const back = await waitFor(() => {
+    const r = deployer.get('valid@1.0.0').replicas[0]!
+    return r.state === 'ready' && r.port !== port ? r : undefined
+  }, 10_000, 'the replica to be ready again')
+  assert.equal(back.restarts, 1)
+})
+
+test('close({ stopInstances: false }) leaves replicas for the next start, which stops and replaces them', async (t) => {
+  const tmp0 = await openDeployer(t)
+  const pkg = await tmp0.deployer.addPackage(await packFixture('valid', tmp0.tmp))
+  const info = await tmp0.deployer.deploy({ package: pkg.digest })
+  const pid = info.replicas[0]!.pid!
+  await tmp0.deployer.close({ stopInstances: false })
+  assert.ok(await isProcessRunning(pid))
+  await callReplica(info.replicas[0]!.port!, '/crash', { method: 'POST' })
+  await waitFor(async () => !(await isProcessRunning(pid)), 5000, 'the detached replica to exit')
+  const { Deployer } = await import('../deployer/index.js')
+  const reopened = await Deployer.open({ dataDir: tmp0.dataDir, healthIntervalMs: 150, stopGraceMs: 1500 })
+  t.after(() => reopened.close())
+  await waitFor(() => reopened.get('valid@1.0.0').state === 'ready', 10_000, 'recovery')
+  assert.deepEqual(reopened.get('valid@1.0.0').aliases, ['latest'])
 })

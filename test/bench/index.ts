@@ -5,7 +5,9 @@
  * name lists the available ones and exits 2. Add a benchmark by adding an entry to BENCHMARKS.
  */
 import { BenchSetupError } from './_measure.js'
+import { runDeployBench } from './deploy.js'
 import { runPackBench } from './pack.js'
+import { runUnpackBench } from './unpack.js'
 
 interface Benchmark {
   summary: string
@@ -14,6 +16,8 @@ interface Benchmark {
 
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   pack: { summary: 'ferry pack vs zip -r -6 on a ~500 MB model folder: time, peak RSS [--mb n --files n --runs n]', run: runPackBench },
+  unpack: { summary: 'unpackPackage (sha256-verified) vs unzip -q on a ~500 MB package [--mb n --files n --runs n]', run: runUnpackBench },
+  deploy: { summary: 'cold start of examples/echo: deploy() to ready minus the same entry started by hand [--runs n]', run: runDeployBench },
 })
 
 function listBenchmarks(): string {
