@@ -59,22 +59,30 @@ async function readTrailer(zipPath: string): Promise<ZipTrailer> {
   }
 }
 
+/** Entries extracted at once: each small file is a chain of thread-pool round trips, so overlap them. */
+const EXTRACT_CONCURRENCY = 8
+
 /** Writes every file into `temp`, verifying each against the manifest; returns the bytes written. */
 async function extractAll(entries: CheckedEntry[], listed: Map<string, ManifestFile>, manifestData: Buffer, temp: string, signal?: AbortSignal): Promise<number> {
   let bytes = 0
-  for (const entry of entries) {
-    signal?.throwIfAborted()
+  const folders = new Map<string, Promise<unknown>>()
+  const ensureFolder = (dir: string) => {
+    let made = folders.get(dir)
+    if (!made) folders.set(dir, (made = mkdir(dir, { recursive: true, mode: 0o755 })))
+    return made
+  }
+  const extractOne = async (entry: CheckedEntry) => {
     const target = join(temp, entry.name)
     // Names were checked already; this is the last line of defence against writing outside.
     const inside = relative(temp, target)
     if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
       throw createDeployerError('E_UNPACK_PATH_TRAVERSAL', `Package entry "${entry.name}" resolves outside the destination`, { path: entry.name })
     }
-    await mkdir(dirname(target), { recursive: true, mode: 0o755 })
+    await ensureFolder(dirname(target))
     if (entry.name === MANIFEST_NAME) {
       await writeFile(target, manifestData, { flag: 'wx', mode: 0o644 })
       await chmod(target, 0o644)
-      continue
+      return
     }
     const file = listed.get(entry.name)!
     const digest = await extractEntryToFile(entry, target, file.executable ? 0o755 : 0o644, signal)
@@ -85,6 +93,17 @@ async function extractAll(entries: CheckedEntry[], listed: Map<string, ManifestF
     }
     bytes += digest.bytes
   }
+  let next = 0
+  let failure: unknown
+  const worker = async () => {
+    while (failure === undefined && next < entries.length) {
+      signal?.throwIfAborted()
+      const entry = entries[next++]!
+      await extractOne(entry).catch((error: unknown) => { failure ??= error })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(EXTRACT_CONCURRENCY, entries.length) }, worker))
+  if (failure !== undefined) throw failure
   return bytes
 }
 
