@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { RUSAGE_FILE_ENV } from './_rusage.js'
 
@@ -95,4 +96,43 @@ export function hasCommand(command: string, probeArgs: string[] = ['-v']): boole
 /** Writes a progress note on stderr; stdout is kept for the result. */
 export function logNote(scope: string, message: string): void {
   process.stderr.write(`[bench ${scope}] ${message}\n`)
+}
+
+/** Options of the benchmarks that build a model folder (pack, unpack). */
+export interface FolderBenchOptions {
+  weightsMB: number
+  sourceFiles: number
+  runs: number
+}
+
+/** Reads --mb/--files/--runs, then FERRY_BENCH_MB/FILES/RUNS, then defaults (500 MB, 3,000 files, 3 runs). */
+export function resolveFolderBenchOptions(bench: string, args: string[], env: NodeJS.ProcessEnv = process.env): Readonly<FolderBenchOptions> {
+  let values: Record<string, string | undefined>
+  try {
+    values = parseArgs({ args, options: { mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' } } }).values
+  } catch (error) {
+    throw new BenchSetupError(`${bench}: ${(error as Error).message} (options: --mb <n> --files <n> --runs <n>)`)
+  }
+  const readNumber = (name: string, raw: string | undefined, fallback: number, min: number): number => {
+    if (raw === undefined || raw === '') return fallback
+    const value = Number(raw)
+    if (!Number.isFinite(value) || value < min) throw new BenchSetupError(`${bench}: ${name} must be a number ≥ ${min}, got "${raw}"`)
+    return value
+  }
+  return Object.freeze({
+    weightsMB: readNumber('--mb', values['mb'] ?? env['FERRY_BENCH_MB'], 500, 1),
+    sourceFiles: Math.round(readNumber('--files', values['files'] ?? env['FERRY_BENCH_FILES'], 3000, 0)),
+    runs: Math.round(readNumber('--runs', values['runs'] ?? env['FERRY_BENCH_RUNS'], 3, 1)),
+  })
+}
+
+/** On Ctrl-C or SIGTERM: kill `children`, remove `dir`, exit. Returns a function that stops listening. */
+export function removeOnSignal(dir: string, children: Set<{ kill(signal: NodeJS.Signals): unknown }> = new Set()): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const child of children) child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  }
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
+  return () => process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
 }

@@ -27,7 +27,7 @@ import { getFreePort } from '../../deployer/port-pool.js'
 import { unpackPackage } from '../../deployer/unpack.js'
 import { packFolder } from '../../packager/pack.js'
 import { ferryPath } from '../../packager/repo-root.js'
-import { BenchSetupError, computeMedian, logNote, roundTo } from './_measure.js'
+import { BenchSetupError, computeMedian, logNote, removeOnSignal, roundTo } from './_measure.js'
 
 export interface DeployBenchOptions {
   runs: number
@@ -197,16 +197,6 @@ function summarizeBreakdown(timelines: DeployTimeline[]): DeployBenchResult['fer
     listeningToReadyMs: medianOf(timelines, span((t) => t.listeningMs, (t) => t.readyMs)),
     readyToResolvedMs: medianOf(timelines, span((t) => t.readyMs, (t) => t.totalMs)),
   }
-}
-
-function removeOnSignal(dir: string, children: Set<ChildProcess>): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    for (const child of children) child.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
-    process.exit(signal === 'SIGINT' ? 130 : 143)
-  }
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
-  return () => process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
 }
 
 /**

@@ -15,10 +15,9 @@ import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { ferryPath } from '../../packager/repo-root.js'
 import { buildModelFolder, type ModelFolder } from './_fixtures.js'
-import { BenchSetupError, computeMedian, hasCommand, logNote, roundTo, runTimed, runTimedNode, type TimedRun } from './_measure.js'
+import { BenchSetupError, computeMedian, hasCommand, logNote, roundTo, runTimed, runTimedNode, type TimedRun, removeOnSignal, resolveFolderBenchOptions } from './_measure.js'
 
 export interface PackBenchOptions {
   weightsMB: number
@@ -59,25 +58,9 @@ export interface PackBenchResult {
   machine: { node: string; platform: string }
 }
 
-/** Reads the options from `args`, then FERRY_BENCH_* variables, then defaults. */
+/** Reads the options (see resolveFolderBenchOptions). */
 export function resolvePackBenchOptions(args: string[], env: NodeJS.ProcessEnv = process.env): PackBenchOptions {
-  let values: Record<string, string | undefined>
-  try {
-    values = parseArgs({ args, options: { mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' } } }).values
-  } catch (error) {
-    throw new BenchSetupError(`pack: ${(error as Error).message} (options: --mb <n> --files <n> --runs <n>)`)
-  }
-  const readNumber = (name: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined || raw === '') return fallback
-    const value = Number(raw)
-    if (!Number.isFinite(value) || value < min) throw new BenchSetupError(`pack: ${name} must be a number ≥ ${min}, got "${raw}"`)
-    return value
-  }
-  return Object.freeze({
-    weightsMB: readNumber('--mb', values.mb ?? env.FERRY_BENCH_MB, 500, 1),
-    sourceFiles: Math.round(readNumber('--files', values.files ?? env.FERRY_BENCH_FILES, 3000, 0)),
-    runs: Math.round(readNumber('--runs', values.runs ?? env.FERRY_BENCH_RUNS, 3, 1)),
-  })
+  return resolveFolderBenchOptions('pack', args, env)
 }
 
 function assertToolsPresent(): void {
@@ -140,15 +123,6 @@ async function checkFerryZip(report: FerryRun['report'], work: string): Promise<
 
 function summarizeZip(median: number, runs: number[], zipFile: string): ZipFigures {
   return { medianSeconds: roundTo(median, 3), runs: runs.map((s) => roundTo(s, 3)), zipBytes: statSync(zipFile).size }
-}
-
-function removeOnSignal(dir: string): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(dir, { recursive: true, force: true })
-    process.exit(signal === 'SIGINT' ? 130 : 143)
-  }
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
-  return () => process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
 }
 
 /**

@@ -17,11 +17,10 @@ import { rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { parseArgs } from 'node:util'
 import { unpackPackage } from '../../deployer/unpack.js'
 import { packFolder } from '../../packager/pack.js'
 import { buildModelFolder } from './_fixtures.js'
-import { BenchSetupError, computeMedian, hasCommand, logNote, roundTo, runTimed } from './_measure.js'
+import { BenchSetupError, computeMedian, hasCommand, logNote, roundTo, runTimed, removeOnSignal, resolveFolderBenchOptions } from './_measure.js'
 
 export interface UnpackBenchOptions {
   weightsMB: number
@@ -53,25 +52,9 @@ export interface UnpackBenchResult {
   machine: { node: string; platform: string; cpus: number; loadAverage: number[] }
 }
 
-/** Reads the options from `args`, then FERRY_BENCH_* variables, then defaults (as the pack benchmark). */
+/** Reads the options (see resolveFolderBenchOptions). */
 export function resolveUnpackBenchOptions(args: string[], env: NodeJS.ProcessEnv = process.env): UnpackBenchOptions {
-  let values: Record<string, string | undefined>
-  try {
-    values = parseArgs({ args, options: { mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' } } }).values
-  } catch (error) {
-    throw new BenchSetupError(`unpack: ${(error as Error).message} (options: --mb <n> --files <n> --runs <n>)`)
-  }
-  const readNumber = (name: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined || raw === '') return fallback
-    const value = Number(raw)
-    if (!Number.isFinite(value) || value < min) throw new BenchSetupError(`unpack: ${name} must be a number ≥ ${min}, got "${raw}"`)
-    return value
-  }
-  return Object.freeze({
-    weightsMB: readNumber('--mb', values.mb ?? env.FERRY_BENCH_MB, 500, 1),
-    sourceFiles: Math.round(readNumber('--files', values.files ?? env.FERRY_BENCH_FILES, 3000, 0)),
-    runs: Math.round(readNumber('--runs', values.runs ?? env.FERRY_BENCH_RUNS, 3, 1)),
-  })
+  return resolveFolderBenchOptions('unpack', args, env)
 }
 
 /** Flushes dirty pages (the removed output's, mostly), so the next timed run does not pay for them. */
@@ -96,15 +79,6 @@ async function timeUnzip(zipPath: string, outDir: string, work: string): Promise
   await rm(outDir, { recursive: true, force: true })
   if (run.code !== 0) throw new Error(`unzip exited with ${run.code}:\n${(run.stderr || run.stdout).trim().slice(-2000)}`)
   return run.seconds
-}
-
-function removeOnSignal(dir: string): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(dir, { recursive: true, force: true })
-    process.exit(signal === 'SIGINT' ? 130 : 143)
-  }
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
-  return () => process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
 }
 
 /**
