@@ -6,29 +6,20 @@
 import semver from 'semver'
 import type { CheckedEntry } from './_zip-entries.js'
 import { createDeployerError } from './errors.js'
+import { DESCRIPTOR_NAME, MANIFEST_NAME } from '../packager/file-list.js'
+import type { PackageManifest } from '../packager/manifest.js'
+import type { WrittenEntry } from '../packager/zip-writer.js'
 
-export const MANIFEST_NAME = 'ferry.manifest.json'
-export const DESCRIPTOR_NAME = 'descriptor.json'
+export { DESCRIPTOR_NAME, MANIFEST_NAME }
+
 /** Far above what 20,000 entries need; a larger manifest is refused before it is read. */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 const SLUG = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
 const SHA256 = /^[0-9a-f]{64}$/
 
-export interface ManifestFile {
-  path: string
-  size: number
-  sha256: string
-  executable?: true
-}
-
-/** The manifest as the deployer reads it (written by packager/manifest.ts). */
-export interface PackageManifest {
-  format: 1
-  name: string
-  version: string
-  files: ManifestFile[]
-  provenance?: { git?: { commit: string; dirty: boolean } }
-}
+/** One file of the manifest; the packager writes exactly this shape. */
+export type ManifestFile = WrittenEntry
+export type { PackageManifest }
 
 function invalid(message: string, details: Record<string, unknown> = {}): never {
   throw createDeployerError('E_UNPACK_MANIFEST_INVALID', `${MANIFEST_NAME} ${message}`, { path: MANIFEST_NAME, details })

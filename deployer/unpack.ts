@@ -8,14 +8,12 @@ import { chmod, lstat, mkdir, mkdtemp, open, rename, rm, rmdir, writeFile } from
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { isFerryError } from '../packager/ferry-error.js'
 import { extractEntryToFile, hashEntry, readEntryBuffer } from './_entry-stream.js'
-import { MANIFEST_NAME, MAX_MANIFEST_BYTES, matchManifest, parseManifest, type ManifestFile, type PackageManifest } from './_package-manifest.js'
+import { DESCRIPTOR_NAME, MANIFEST_NAME, MAX_MANIFEST_BYTES, matchManifest, parseManifest, type ManifestFile, type PackageManifest } from './_package-manifest.js'
 import { checkZipEntries, type CheckedEntry } from './_zip-entries.js'
 import { openZipDirectory } from './_zip-source.js'
 import { readZipTrailer, ZipTrailerError, type ZipTrailer } from './_zip-trailer.js'
 import { createDeployerError } from './errors.js'
 import { resolveUnpackLimits, type ResolvedUnpackLimits, type UnpackLimits } from './unpack-limits.js'
-
-const DESCRIPTOR_NAME = 'descriptor.json'
 
 export { resolveUnpackLimits, DEFAULT_UNPACK_LIMITS, type UnpackLimits, type ResolvedUnpackLimits } from './unpack-limits.js'
 export type { PackageManifest, ManifestFile } from './_package-manifest.js'
