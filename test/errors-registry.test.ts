@@ -10,6 +10,7 @@ import { ferryPath } from '../packager/repo-root.js'
 const REGISTRIES: Array<{ component: string; load: () => Promise<Record<string, { status: number; hint: string }>> }> = [
   { component: 'packager', load: async () => (await import('../packager/errors.js')).PACKAGER_ERRORS },
   { component: 'deployer', load: async () => (await import('../deployer/errors.js')).DEPLOYER_ERRORS },
+  { component: 'gateway', load: async () => (await import('../gateway/errors.js')).GATEWAY_ERRORS },
 ]
 
 for (const { component, load } of REGISTRIES) {

@@ -8,5 +8,6 @@ export interface CommandEntry {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   validate: { summary: 'Check a model folder or package zip and list every problem', load: () => import('./commands/validate.js') as never },
+  serve: { summary: 'Run the gateway and supervise every deployed version (the server the other commands talk to)', load: () => import('./commands/serve.js') as never },
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
 }

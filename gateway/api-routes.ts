@@ -1,0 +1,59 @@
+/**
+ * The management API under /api (token-protected by app.ts): packages, deployments, instances,
+ * models and aliases. Each route is a thin translation to the Deployer; its FerryErrors become
+ * JSON responses with their own status in app.ts.
+ */
+import { Readable } from 'node:stream'
+import { Hono } from 'hono'
+import type { Deployer } from '../deployer/index.js'
+import { readJsonBody } from './_json-body.js'
+import { createGatewayError } from './errors.js'
+
+const ZIP_TYPES = /^(application\/(zip|x-zip-compressed|octet-stream))\b/i
+
+/** Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond). */
+export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hono {
+  const api = new Hono()
+
+  api.post('/packages', async (c) => {
+    const type = c.req.header('content-type') ?? ''
+    if (!ZIP_TYPES.test(type)) throw createGatewayError('E_UNSUPPORTED_MEDIA_TYPE', `upload the zip as application/zip, not "${type || 'no content type'}"`, { details: { contentType: type } })
+    const declared = Number(c.req.header('content-length') ?? NaN)
+    if (declared > maxUploadBytes) throw createGatewayError('E_PAYLOAD_TOO_LARGE', `the package is ${declared} bytes; the limit is ${maxUploadBytes}`, { details: { limit: maxUploadBytes } })
+    const body = c.req.raw.body
+    if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
+    const pkg = await deployer.addPackage(Readable.fromWeb(body as never), { maxBytes: maxUploadBytes })
+    return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
+  })
+  api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
+  api.get('/packages/:digest', (c) => c.json(deployer.getPackage(c.req.param('digest'))))
+  api.delete('/packages/:digest', async (c) => {
+    await deployer.removePackage(c.req.param('digest'))
+    return c.body(null, 204)
+  })
+
+  api.post('/deployments', async (c) => {
+    const body = await readJsonBody(c, { package: { type: 'string', required: true }, replicas: { type: 'number' }, alias: { type: 'string' }, wait: { type: 'boolean' }, bump: { type: 'boolean' } })
+    const info = await deployer.deploy(body as never)
+    return c.json(info, body['wait'] === false ? 202 : 201)
+  })
+
+  api.get('/instances', (c) => c.json(deployer.list()))
+  api.get('/instances/:ref', (c) => c.json(deployer.get(c.req.param('ref'))))
+  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'))))
+  api.post('/instances/:ref/start', async (c) => c.json(await deployer.start(c.req.param('ref'))))
+  api.post('/instances/:ref/restart', async (c) => c.json(await deployer.restart(c.req.param('ref'))))
+  api.delete('/instances/:ref', async (c) => {
+    await deployer.remove(c.req.param('ref'))
+    return c.body(null, 204)
+  })
+  api.get('/instances/:ref/logs', async (c) => c.json(await deployer.tailLogs(c.req.param('ref'), Math.min(10_000, Number(c.req.query('tail') ?? 100) || 100))))
+
+  api.get('/models', (c) => c.json(deployer.listModels()))
+  api.put('/models/:name/aliases/:alias', async (c) => {
+    const body = await readJsonBody(c, { version: { type: 'string', required: true } })
+    deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)
+    return c.json({ name: c.req.param('name'), alias: c.req.param('alias'), version: body['version'] })
+  })
+  return api
+}

@@ -1,0 +1,57 @@
+/**
+ * The gateway's Hono app (everything but /models/*, which model-proxy.ts serves at the socket
+ * level): liveness and readiness, the token-protected management API, and one error handler.
+ * Typed errors answer with their own JSON and status; anything else is logged and becomes a
+ * plain 500 that leaks nothing (hono's errorHandler).
+ */
+import { Hono } from 'hono'
+import type { Deployer } from '../deployer/index.js'
+import { isFerryError } from '../packager/ferry-error.js'
+import { isAuthorized } from './admin-token.js'
+import { createApiRoutes } from './api-routes.js'
+import { createGatewayError, GATEWAY_ERRORS } from './errors.js'
+
+export interface GatewayAppOptions {
+  deployer: Deployer
+  token: string
+  maxUploadBytes: number
+  /** Logs an unexpected error (default: console.error). */
+  logError?: (error: unknown) => void
+}
+
+/**
+ * Builds the app; test it with `app.request()`.
+ * @example
+ * const app = createGatewayApp({ deployer, token, maxUploadBytes: 1 << 30 })
+ * const res = await app.request('/health')
+ */
+export function createGatewayApp(options: GatewayAppOptions): Hono {
+  const app = new Hono()
+  const logError = options.logError ?? ((error: unknown) => console.error(error))
+
+  app.onError((error, c) => {
+    if (isFerryError(error)) {
+      const { hint: _hint, ...body } = error.toJSON().error
+      return c.json({ error: { ...body, hint: error.hint } }, error.status as 400)
+    }
+    logError(error)
+    return c.json({ error: { code: 'E_INTERNAL', message: 'internal error', hint: GATEWAY_ERRORS.E_INTERNAL.hint } }, 500)
+  })
+  app.notFound((c) => {
+    const error = createGatewayError('E_ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)
+    return c.json(error.toJSON(), 404)
+  })
+
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.get('/ready', (c) => c.json({ status: 'ready', instances: options.deployer.list().length }))
+
+  app.use('/api/*', async (c, next) => {
+    if (!isAuthorized(c.req.header('authorization'), options.token)) {
+      c.header('WWW-Authenticate', 'Bearer realm="ferry"')
+      throw createGatewayError('E_UNAUTHORIZED', 'a valid admin token is required')
+    }
+    await next()
+  })
+  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes))
+  return app
+}

@@ -1,0 +1,23 @@
+/**
+ * Every error code the gateway itself answers with (the deployer's and packager's codes pass
+ * through unchanged). gateway/ERRORS.md documents each; test/errors-registry.test.ts keeps them equal.
+ */
+import { defineErrors } from '../packager/ferry-error.js'
+
+export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defineErrors({
+  // Management API
+  E_UNAUTHORIZED: { status: 401, hint: 'Send `Authorization: Bearer <token>`; the token is in <data dir>/token (or FERRY_TOKEN).' },
+  E_ROUTE_NOT_FOUND: { status: 404, hint: 'See GET /openapi.json or /docs for the routes the gateway serves.' },
+  E_BODY_INVALID_JSON: { status: 400, hint: 'Send a valid JSON body.' },
+  E_BODY_INVALID: { status: 400, hint: 'Fix the fields named in details; unknown fields are refused.' },
+  E_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the content type the route expects: application/json, or a package zip as application/zip.' },
+  E_PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body, or raise the limit the server was started with.' },
+  E_INTERNAL: { status: 500, hint: 'An internal error: the gateway log has the details. This is a bug in Ferry.' },
+  // Proxy
+  E_PROXY_PATH_INVALID: { status: 400, hint: 'Remove ".", ".." segments, encoded slashes (%2F, %5C), backslashes and NUL from the path after /models/<name>/.' },
+  E_NO_READY_INSTANCE: { status: 503, hint: 'No replica of this version is ready: start it (`ferry start name@version`) or retry after Retry-After seconds.' },
+  E_UPSTREAM_UNREACHABLE: { status: 502, hint: 'The instance refused or dropped the connection; check its logs (`ferry logs name@version`).' },
+  E_UPSTREAM_TIMEOUT: { status: 504, hint: 'The instance did not answer in time; check its logs, or raise the upstream timeout.' },
+})
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS

@@ -1,0 +1,49 @@
+/**
+ * The gateway's options, resolved once: flag → environment variable (FERRY_PORT, FERRY_HOST,
+ * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB) → default. Nothing else in the gateway reads
+ * process.env.
+ */
+import { resolve } from 'node:path'
+import { UsageError } from '../packager/ferry-error.js'
+
+export interface GatewayOptions {
+  port?: number | string
+  host?: string
+  dataDir?: string
+  token?: string
+  maxUploadBytes?: number
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface ResolvedGatewayOptions {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  /** The admin token when given (FERRY_TOKEN); otherwise it is read or generated in the data directory. */
+  readonly token: string | undefined
+  readonly maxUploadBytes: number
+}
+
+function parsePort(value: number | string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`the port must be a whole number from 0 to 65535, not "${value}"`)
+  return port
+}
+
+/**
+ * Resolves gateway options once.
+ * @example resolveGatewayOptions({ port: '9000' }) // { port: 9000, host: '127.0.0.1', dataDir: '/cwd/.ferry', … }
+ */
+export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGatewayOptions {
+  const env = options.env ?? process.env
+  const token = options.token ?? env['FERRY_TOKEN']
+  if (token !== undefined && token.length < 16) throw new UsageError('the admin token must be at least 16 characters')
+  return Object.freeze({
+    port: parsePort(options.port ?? env['FERRY_PORT'] ?? 8080),
+    host: options.host ?? env['FERRY_HOST'] ?? '127.0.0.1',
+    dataDir: resolve(options.cwd ?? process.cwd(), options.dataDir ?? env['FERRY_HOME'] ?? '.ferry'),
+    token,
+    maxUploadBytes: options.maxUploadBytes ?? Number(env['FERRY_MAX_UPLOAD_MB'] ?? 4096) * 1024 * 1024,
+  })
+}

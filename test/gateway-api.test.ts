@@ -1,0 +1,102 @@
+/**
+ * The management API on a real `startGateway` (real port, real deployer): the token guards /api,
+ * every bad request gets its code and changes nothing, and a package goes from upload to a
+ * running, aliased version.
+ */
+import assert from 'node:assert/strict'
+import { readFile, readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { startGateway, type RunningGateway } from '../gateway/server.js'
+import { FAST, packFixture } from './_deployer-helpers.js'
+import { makeTempDir } from './_helpers.js'
+
+async function openGateway(t: TestContext, options: { maxUploadBytes?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningGateway & { tmp: string }> {
+  const tmp = await makeTempDir(t, 'ferry-gateway-')
+  const gateway = await startGateway({ port: 0, dataDir: join(tmp, 'data'), env: options.env ?? {}, deployer: FAST, ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}) })
+  t.after(() => gateway.close())
+  return { ...gateway, tmp }
+}
+
+function api(gateway: RunningGateway, path: string, init: RequestInit & { json?: unknown } = {}) {
+  const headers = new Headers(init.headers)
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${gateway.token}`)
+  if (init.json !== undefined) headers.set('content-type', 'application/json')
+  return fetch(`${gateway.url}/api${path}`, { ...init, headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}) })
+}
+
+async function errorCode(response: Response): Promise<string> {
+  return ((await response.json()) as { error: { code: string } }).error.code
+}
+
+test('the token is generated once with mode 0600, required on /api, and compared exactly', async (t) => {
+  const gateway = await openGateway(t)
+  const file = join(gateway.dataDir, 'token')
+  assert.equal((await stat(file)).mode & 0o777, 0o600)
+  assert.equal((await readFile(file, 'utf8')).trim(), gateway.token)
+  assert.equal((await fetch(`${gateway.url}/health`)).status, 200, '/health is open')
+  const none = await fetch(`${gateway.url}/api/models`)
+  assert.equal(none.status, 401)
+  assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="ferry"')
+  assert.equal(await errorCode(none), 'E_UNAUTHORIZED')
+  assert.equal((await api(gateway, '/models', { headers: { authorization: `Bearer ${gateway.token}x` } })).status, 401)
+  assert.equal((await api(gateway, '/models', { headers: { authorization: gateway.token } })).status, 401, 'the Bearer scheme is required')
+  assert.equal((await api(gateway, '/models')).status, 200)
+  const fromEnv = await openGateway(t, { env: { FERRY_TOKEN: 'a-token-from-the-environment' } })
+  assert.equal(fromEnv.token, 'a-token-from-the-environment')
+  assert.equal(fromEnv.tokenSource, 'FERRY_TOKEN')
+})
+
+test('a package goes from upload to a running, aliased version through the API', async (t) => {
+  const gateway = await openGateway(t)
+  const zip = await readFile(await packFixture('valid', gateway.tmp))
+  const upload = await api(gateway, '/packages', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip })
+  assert.equal(upload.status, 201)
+  const pkg = (await upload.json()) as { digest: string; name: string; version: string }
+  assert.deepEqual([pkg.name, pkg.version], ['valid', '1.0.0'])
+  assert.equal((await api(gateway, '/packages', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip })).status, 200, 'the same zip again is a no-op')
+  const deployed = await api(gateway, '/deployments', { method: 'POST', json: { package: pkg.digest, replicas: 2 } })
+  assert.equal(deployed.status, 201)
+  const info = (await deployed.json()) as { ref: string; state: string; aliases: string[]; replicas: unknown[] }
+  assert.deepEqual([info.ref, info.state, info.aliases, info.replicas.length], ['valid@1.0.0', 'ready', ['latest'], 2])
+  assert.equal(((await (await api(gateway, '/instances')).json()) as unknown[]).length, 1)
+  assert.equal(((await (await api(gateway, '/instances/valid@1.0.0/stop', { method: 'POST' })).json()) as { state: string }).state, 'stopped')
+  assert.equal(((await (await api(gateway, '/instances/valid@1.0.0/start', { method: 'POST' })).json()) as { state: string }).state, 'ready')
+  const alias = await api(gateway, '/models/valid/aliases/stable', { method: 'PUT', json: { version: '1.0.0' } })
+  assert.equal(alias.status, 200)
+  const models = (await (await api(gateway, '/models')).json()) as Array<{ name: string; aliases: Record<string, string> }>
+  assert.deepEqual(models[0]!.aliases, { latest: '1.0.0', stable: '1.0.0' })
+  const logs = (await (await api(gateway, '/instances/valid@1.0.0/logs?tail=50')).json()) as Array<{ line: string }>
+  assert.ok(logs.some((e) => e.line.includes('valid model on')))
+  assert.equal((await api(gateway, `/packages/${pkg.digest}`, { method: 'DELETE' })).status, 409, 'a package in use stays')
+  assert.equal((await api(gateway, '/instances/valid@1.0.0', { method: 'DELETE' })).status, 204)
+  assert.equal((await api(gateway, `/packages/${pkg.digest}`, { method: 'DELETE' })).status, 204)
+  assert.deepEqual(await readdir(join(gateway.dataDir, 'packages')), [])
+})
+
+test('bad requests get their code and change nothing', async (t) => {
+  const gateway = await openGateway(t, { maxUploadBytes: 64 * 1024 })
+  const cases: Array<[string, RequestInit & { json?: unknown }, number, string]> = [
+    ['/deployments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"package": ' }, 400, 'E_BODY_INVALID_JSON'],
+    ['/deployments', { method: 'POST', json: { package: 'valid@1.0.0', replica: 2 } }, 400, 'E_BODY_INVALID'],
+    ['/deployments', { method: 'POST', json: { replicas: 2 } }, 400, 'E_BODY_INVALID'],
+    ['/deployments', { method: 'POST', json: { package: 'valid@1.0.0', replicas: 'two' } }, 400, 'E_BODY_INVALID'],
+    ['/deployments', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'valid' }, 415, 'E_UNSUPPORTED_MEDIA_TYPE'],
+    ['/deployments', { method: 'POST', json: { package: 'nope@1.0.0' } }, 404, 'E_VERSION_NOT_FOUND'],
+    ['/deployments', { method: 'POST', json: { package: 'Not A Ref' } }, 400, 'E_REF_INVALID'],
+    ['/packages', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' }, 415, 'E_UNSUPPORTED_MEDIA_TYPE'],
+    ['/packages', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: Buffer.alloc(100 * 1024) }, 413, 'E_PAYLOAD_TOO_LARGE'],
+    ['/packages', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: Buffer.from('not a zip at all') }, 422, 'E_UNPACK_ZIP_INVALID'],
+    ['/instances/ghost@1.0.0', {}, 404, 'E_VERSION_NOT_FOUND'],
+    ['/packages/0000000000000000000000000000000000000000000000000000000000000000', {}, 404, 'E_PACKAGE_NOT_FOUND'],
+    ['/models/valid/aliases/stable', { method: 'PUT', json: { version: '1.0.0' } }, 404, 'E_VERSION_NOT_FOUND'],
+    ['/nothing/here', {}, 404, 'E_ROUTE_NOT_FOUND'],
+  ]
+  for (const [path, init, status, code] of cases) {
+    const response = await api(gateway, path, init)
+    assert.equal(response.status, status, `${init.method ?? 'GET'} ${path}`)
+    assert.equal(await errorCode(response), code, `${init.method ?? 'GET'} ${path}`)
+  }
+  assert.deepEqual(await readdir(join(gateway.dataDir, 'packages')).catch(() => []), [], 'no upload was kept')
+  assert.deepEqual(await (await api(gateway, '/instances')).json(), [])
+})
