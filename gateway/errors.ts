@@ -12,6 +12,8 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_BODY_INVALID: { status: 400, hint: 'Fix the fields named in details; unknown fields are refused.' },
   E_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the content type the route expects: application/json, or a package zip as application/zip.' },
   E_PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body, or raise the limit the server was started with.' },
+  // The CLI as a client
+  E_GATEWAY_UNREACHABLE: { status: 503, hint: 'Start the server with `ferry serve`, or point --gateway / FERRY_GATEWAY at it.' },
   E_INTERNAL: { status: 500, hint: 'An internal error: the gateway log has the details. This is a bug in Ferry.' },
   // Proxy
   E_PROXY_PATH_INVALID: { status: 400, hint: 'Remove ".", ".." segments, encoded slashes (%2F, %5C), backslashes and NUL from the path after /models/<name>/.' },

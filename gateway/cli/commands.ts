@@ -9,5 +9,14 @@ export interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   validate: { summary: 'Check a model folder or package zip and list every problem', load: () => import('./commands/validate.js') as never },
   serve: { summary: 'Run the gateway and supervise every deployed version (the server the other commands talk to)', load: () => import('./commands/serve.js') as never },
+  deploy: { summary: 'Upload a package or folder, deploy it and wait until it is healthy', load: () => import('./commands/deploy.js') as never },
+  ps: { summary: 'List every version with its state, aliases and replicas', load: () => import('./commands/ps.js') as never },
+  logs: { summary: 'Print the last lines a version wrote', load: () => import('./commands/logs.js') as never },
+  stop: { summary: 'Stop a version', load: () => import('./commands/stop.js') as never },
+  start: { summary: 'Start a stopped version again', load: () => import('./commands/start.js') as never },
+  restart: { summary: 'Restart a version, make-before-break', load: () => import('./commands/restart.js') as never },
+  rm: { summary: 'Stop and remove a version', load: () => import('./commands/rm.js') as never },
+  alias: { summary: 'Point an alias of a model at a version', load: () => import('./commands/alias.js') as never },
+  rollback: { summary: 'Move latest back to the previous ready version', load: () => import('./commands/rollback.js') as never },
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
 }

@@ -1,0 +1,4 @@
+/** `ferry start <name@version>` */
+import { defineInstanceAction } from '../_instance-action.js'
+
+export default defineInstanceAction('start')
