@@ -10,11 +10,14 @@ import { isFerryError } from '../packager/ferry-error.js'
 import { isAuthorized } from './admin-token.js'
 import { createApiRoutes } from './api-routes.js'
 import { createGatewayError, GATEWAY_ERRORS } from './errors.js'
+import { PROMETHEUS_CONTENT_TYPE } from './metrics.js'
+import type { Observability } from './observability.js'
 
 export interface GatewayAppOptions {
   deployer: Deployer
   token: string
   maxUploadBytes: number
+  observability: Observability
   /** Logs an unexpected error (default: console.error). */
   logError?: (error: unknown) => void
 }
@@ -22,7 +25,7 @@ export interface GatewayAppOptions {
 /**
  * Builds the app; test it with `app.request()`.
  * @example
- * const app = createGatewayApp({ deployer, token, maxUploadBytes: 1 << 30 })
+ * const app = createGatewayApp({ deployer, token, maxUploadBytes: 1 << 30, observability })
  * const res = await app.request('/health')
  */
 export function createGatewayApp(options: GatewayAppOptions): Hono {
@@ -44,6 +47,8 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/ready', (c) => c.json({ status: 'ready', instances: options.deployer.list().length }))
+  app.get('/metrics', (c) => c.body(options.observability.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }))
+  app.get('/openapi.json', async (c) => c.json(await options.observability.openApi()))
 
   app.use('/api/*', async (c, next) => {
     if (!isAuthorized(c.req.header('authorization'), options.token)) {

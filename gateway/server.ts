@@ -1,6 +1,6 @@
 /**
  * `ferry serve` in one process: the deployer (supervising every instance), the Hono app and the
- * model proxy on one node:http server. Closing stops taking connections, lets in-flight requests
+ * model proxy (/models/*, ahead of Hono for speed) on one node:http server. Closing stops taking connections, lets in-flight requests
  * finish, then stops the instances (their desired state is kept, so the next start brings them
  * back) and flushes state.
  */
@@ -10,6 +10,10 @@ import { getRequestListener } from '@hono/node-server'
 import { Deployer, type DeployerOptions } from '../deployer/index.js'
 import { loadAdminToken } from './admin-token.js'
 import { createGatewayApp } from './app.js'
+import { createModelProxy } from './model-proxy.js'
+import { createObservability } from './observability.js'
+import { readFileSync } from 'node:fs'
+import { ferryPath } from '../packager/repo-root.js'
 import { resolveGatewayOptions, type GatewayOptions } from './options.js'
 
 export interface RunningGateway {
@@ -36,9 +40,24 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   const resolved = resolveGatewayOptions(options)
   const deployer = await Deployer.open({ ...options.deployer, dataDir: resolved.dataDir, ...(options.env ? { env: options.env } : {}) })
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes })
+  const version = (JSON.parse(readFileSync(ferryPath('package.json'), 'utf8')) as { version: string }).version
+  const observability = createObservability(deployer, version)
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability })
   const listener = getRequestListener(app.fetch)
-  const server: Server = createServer((req, res) => void listener(req, res))
+  // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
+  const proxy = createModelProxy({
+    resolve: (name, selector) => deployer.resolveTarget(name, selector),
+    onResponse(record) {
+      if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000 })
+      deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
+    },
+  })
+  const server: Server = createServer((req, res) => {
+    if (!proxy.handle(req, res)) void listener(req, res)
+  })
+  server.on('upgrade', (req, socket, head) => {
+    if (!proxy.handleUpgrade(req, socket, head)) socket.destroy()
+  })
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -56,7 +75,9 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
         await drained
         clearTimeout(timer)
+        proxy.close()
         await deployer.close()
+        observability.close()
       })()
       return closing
     },

@@ -100,3 +100,38 @@ test('bad requests get their code and change nothing', async (t) => {
   assert.deepEqual(await readdir(join(gateway.dataDir, 'packages')).catch(() => []), [], 'no upload was kept')
   assert.deepEqual(await (await api(gateway, '/instances')).json(), [])
 })
+
+test('/openapi.json merges every ready version under its paths; /metrics reports instances and deploys', async (t) => {
+  const gateway = await openGateway(t)
+  const zip = await readFile(await packFixture('valid', gateway.tmp))
+  const { digest } = (await (await api(gateway, '/packages', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip })).json()) as { digest: string }
+  await api(gateway, '/deployments', { method: 'POST', json: { package: digest } })
+  const doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
+  assert.equal(doc.openapi, '3.1.0')
+  for (const path of ['/api/deployments', '/models/valid@1.0.0/predict', '/models/valid/predict']) assert.ok(path in doc.paths, `${path} in ${Object.keys(doc.paths).join(', ')}`)
+  const metrics = await (await fetch(`${gateway.url}/metrics`)).text()
+  assert.match(metrics, /^ferry_instance_up\{model="valid",version="1\.0\.0",replica="0"\} 1$/m)
+  assert.match(metrics, /^ferry_deploys_total\{result="success"\} 1$/m)
+  assert.match(metrics, /^process_resident_memory_bytes \d+/m)
+  await api(gateway, '/instances/valid@1.0.0/stop', { method: 'POST' })
+  const after = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as { paths: Record<string, unknown> }
+  assert.ok(!('/models/valid@1.0.0/predict' in after.paths), 'a stopped version leaves the docs')
+})
+
+test('inference through the gateway: /models/name/… reaches latest, is counted in /metrics and logged', async (t) => {
+  const gateway = await openGateway(t)
+  const zip = await readFile(await packFixture('valid', gateway.tmp))
+  const { digest } = (await (await api(gateway, '/packages', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip })).json()) as { digest: string }
+  await api(gateway, '/deployments', { method: 'POST', json: { package: digest } })
+  const response = await fetch(`${gateway.url}/models/valid/predict`, { method: 'POST', body: 'hello', headers: { 'x-request-id': 'req-42' } })
+  assert.equal(response.status, 200)
+  assert.equal(response.headers.get('x-ferry-version'), 'valid@1.0.0')
+  assert.equal(response.headers.get('x-request-id'), 'req-42')
+  assert.deepEqual(await response.json(), { echo: 'hello' })
+  assert.equal((await fetch(`${gateway.url}/models/nope/predict`)).status, 404)
+  const metrics = await (await fetch(`${gateway.url}/metrics`)).text()
+  assert.match(metrics, /^ferry_requests_total\{model="valid",version="1\.0\.0",code="200"\} 1$/m)
+  assert.match(metrics, /^ferry_request_duration_seconds_count\{model="valid",version="1\.0\.0"\} 1$/m)
+  const access = await gateway.deployer.logs.tail('gateway', 10)
+  assert.ok(access.some((e) => e.stream === 'access' && (JSON.parse(e.line) as { requestId: string }).requestId === 'req-42'))
+})

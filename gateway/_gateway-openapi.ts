@@ -1,0 +1,41 @@
+/** The gateway's own API as an OpenAPI 3.1 document: the base that every model's API is merged into. */
+import type { OpenApiDocument } from './openapi.js'
+
+const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } })
+const error = { description: 'An error: `{"error": {"code", "message", "hint", "details"}}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+const ref = { name: 'ref', in: 'path', required: true, description: 'name@version', schema: { type: 'string' } }
+const op = (summary: string, extra: Record<string, unknown> = {}) => ({ summary, tags: ['ferry'], security: [{ bearer: [] }], responses: { 200: json('OK'), 401: error, 404: error }, ...extra })
+
+/** The document, e.g. `mergeOpenApi(createGatewayOpenApi('0.1.0'), models)`. */
+export function createGatewayOpenApi(version: string): OpenApiDocument {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Ferry', version, description: 'Ferry gateway: the management API (Bearer token) and every ready model under /models/name@version/.' },
+    paths: {
+      '/health': { get: { summary: 'Liveness', tags: ['ferry'], responses: { 200: json('alive') } } },
+      '/ready': { get: { summary: 'Readiness', tags: ['ferry'], responses: { 200: json('ready') } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', tags: ['ferry'], responses: { 200: { description: 'text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/api/packages': {
+        get: op('List packages'),
+        post: op('Upload a package zip', { requestBody: { required: true, content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }, responses: { 200: json('already stored'), 201: json('stored'), 401: error, 413: error, 415: error, 422: error } }),
+      },
+      '/api/packages/{digest}': {
+        get: op('Show a package', { parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string' } }] }),
+        delete: op('Delete a package no version uses', { parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string' } }] }),
+      },
+      '/api/deployments': { post: op('Deploy a package or version', { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['package'], additionalProperties: false, properties: { package: { type: 'string' }, replicas: { type: 'integer', minimum: 1, maximum: 64 }, alias: { type: 'string' }, wait: { type: 'boolean' }, bump: { type: 'boolean' } } } } } } }) },
+      '/api/instances': { get: op('List versions') },
+      '/api/instances/{ref}': { get: op('Show a version', { parameters: [ref] }), delete: op('Remove a version', { parameters: [ref] }) },
+      '/api/instances/{ref}/stop': { post: op('Stop a version', { parameters: [ref] }) },
+      '/api/instances/{ref}/start': { post: op('Start a version', { parameters: [ref] }) },
+      '/api/instances/{ref}/restart': { post: op('Restart a version, make-before-break', { parameters: [ref] }) },
+      '/api/instances/{ref}/logs': { get: op('The last log lines of a version', { parameters: [ref, { name: 'tail', in: 'query', schema: { type: 'integer' } }] }) },
+      '/api/models': { get: op('Models with their versions and aliases') },
+      '/api/models/{name}/aliases/{alias}': { put: op('Point an alias at a version', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'alias', in: 'path', required: true, schema: { type: 'string' } }] }) },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' }, details: { type: 'object' } } } } } },
+    },
+  } as OpenApiDocument
+}

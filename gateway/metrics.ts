@@ -1,0 +1,98 @@
+/**
+ * The gateway's Prometheus metrics, served at /metrics: requests and their latency per
+ * model@version, deploys, instance liveness and restarts, and the process's own metrics. Text
+ * format 0.0.4, written without a client library; series render in a stable order.
+ */
+import { createProcessMetrics } from './_metrics-process.js'
+import { RequestWindow, WINDOW_SECONDS } from './_metrics-window.js'
+import { HistogramFamily, PROMETHEUS_CONTENT_TYPE, ValueFamily } from './_prometheus.js'
+
+export { PROMETHEUS_CONTENT_TYPE }
+
+/** Upper bounds of ferry_request_duration_seconds, in seconds (+Inf is added). */
+export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
+
+export interface RequestRecord { model: string; version: string; code: number; durationSeconds: number }
+
+export interface ModelTrafficSummary { model: string; version: string; requestsPerSecond: number; p95Seconds: number | null }
+
+export interface Metrics {
+  /** One proxied request: ferry_requests_total{model,version,code} and ferry_request_duration_seconds{model,version}. */
+  recordRequest(r: RequestRecord): void
+  /** ferry_deploys_total{result}. */
+  recordDeploy(result: 'success' | 'failure'): void
+  /** ferry_instance_up{model,version,replica}: 1 or 0. */
+  setInstanceUp(model: string, version: string, replica: number, up: boolean): void
+  /** Drops every ferry_instance_up series of a stopped version. */
+  removeInstance(model: string, version: string): void
+  /** ferry_instance_restarts_total{model,version}. */
+  recordRestart(model: string, version: string): void
+  /** Every family in the text exposition format 0.0.4 (serve with PROMETHEUS_CONTENT_TYPE). */
+  render(): string
+  /** Requests/s and p95 latency over the last minute per model@version, for the console. */
+  summary(): ModelTrafficSummary[]
+  /** Stops the event-loop delay monitor. */
+  close(): void
+}
+
+export interface MetricsOptions {
+  /** The clock, in ms since the epoch (tests pass their own). */
+  now?: () => number
+}
+
+/**
+ * A fresh set of metrics; one per gateway, no global registry.
+ * @example
+ * const metrics = createMetrics()
+ * metrics.recordRequest({ model: 'ocr', version: '1.0.0', code: 200, durationSeconds: 0.042 })
+ * response.setHeader('content-type', PROMETHEUS_CONTENT_TYPE).end(metrics.render())
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const now = options.now ?? Date.now
+  const requests = new ValueFamily('ferry_requests_total', 'counter', 'Requests proxied to model instances, by status code.')
+  const durations = new HistogramFamily('ferry_request_duration_seconds', 'Time to answer a proxied request, in seconds.', REQUEST_DURATION_BUCKETS)
+  const deploys = new ValueFamily('ferry_deploys_total', 'counter', 'Deploys finished, by result.')
+  const instanceUp = new ValueFamily('ferry_instance_up', 'gauge', 'Whether an instance replica is up (1) or not (0).')
+  const restarts = new ValueFamily('ferry_instance_restarts_total', 'counter', 'Instance replica restarts by the supervisor.')
+  const windows = new Map<string, { model: string; version: string; window: RequestWindow }>()
+  const processMetrics = createProcessMetrics()
+
+  return {
+    recordRequest({ model, version, code, durationSeconds }) {
+      // A clock step backwards or a NaN must not corrupt the histogram's sum.
+      const duration = durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0
+      requests.add({ model, version, code: String(code) })
+      durations.observe({ model, version }, duration)
+      const key = JSON.stringify([model, version])
+      let entry = windows.get(key)
+      if (!entry) windows.set(key, (entry = { model, version, window: new RequestWindow() }))
+      entry.window.record(now(), duration)
+    },
+    recordDeploy(result) {
+      deploys.add({ result })
+    },
+    setInstanceUp(model, version, replica, up) {
+      instanceUp.set({ model, version, replica: String(replica) }, up ? 1 : 0)
+    },
+    removeInstance(model, version) {
+      instanceUp.delete({ model, version })
+    },
+    recordRestart(model, version) {
+      restarts.add({ model, version })
+    },
+    render() {
+      return [requests, durations, deploys, instanceUp, restarts].map((f) => f.render()).join('') + processMetrics.render()
+    },
+    summary() {
+      const at = now()
+      return [...windows.keys()].sort().map((key) => {
+        const { model, version, window } = windows.get(key)!
+        const { count, p95Seconds } = window.read(at)
+        return { model, version, requestsPerSecond: count / WINDOW_SECONDS, p95Seconds }
+      })
+    },
+    close() {
+      processMetrics.close()
+    },
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What the gateway knows about its instances beyond the deployer: metrics fed by deployer events
+ * (instance up, restarts, deploy results), and the merged API document, rebuilt only after an
+ * event that can change it (a deploy, a state change, an alias, a removal).
+ */
+import type { Deployer, EventRecord } from '../deployer/index.js'
+import { createGatewayOpenApi } from './_gateway-openapi.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import { fetchInstanceOpenApi, mergeOpenApi, type ModelApi, type OpenApiDocument } from './openapi.js'
+
+export interface Observability {
+  metrics: Metrics
+  /** The merged OpenAPI document (cached until the next relevant event). */
+  openApi(): Promise<OpenApiDocument>
+  close(): void
+}
+
+function feedMetrics(metrics: Metrics, event: EventRecord): void {
+  if (event.type === 'replica' && event.replica !== null) {
+    metrics.setInstanceUp(event.name, event.version, event.replica, event.state === 'ready')
+    if (event.state === 'restarting') metrics.recordRestart(event.name, event.version)
+  } else if (event.type === 'deploy' && (event.state === 'ready' || event.state === 'failed')) {
+    metrics.recordDeploy(event.state === 'ready' ? 'success' : 'failure')
+  } else if (event.type === 'remove' || (event.type === 'state' && event.state === 'stopped')) {
+    metrics.removeInstance(event.name, event.version)
+  }
+}
+
+async function collectModelApis(deployer: Deployer): Promise<ModelApi[]> {
+  const ready = deployer.list().filter((i) => i.state === 'ready')
+  return Promise.all(ready.map(async (instance) => {
+    const target = deployer.resolveTarget(instance.name, instance.version)
+    const api: ModelApi = { name: instance.name, version: instance.version, aliases: instance.aliases, descriptor: target.descriptor }
+    const port = target.endpoints[0]?.port
+    if (target.descriptor.api.openapi && port) api.document = await fetchInstanceOpenApi(port, target.descriptor.api.openapi)
+    return api
+  }))
+}
+
+/** Metrics and API docs for `deployer`; `version` is Ferry's own. */
+export function createObservability(deployer: Deployer, version: string): Observability {
+  const metrics = createMetrics()
+  let cached: Promise<OpenApiDocument> | undefined
+  const unsubscribe = deployer.onEvent((event) => {
+    feedMetrics(metrics, event)
+    if (['deploy', 'state', 'alias', 'remove', 'restart'].includes(event.type)) cached = undefined
+  })
+  return {
+    metrics,
+    openApi() {
+      cached ??= collectModelApis(deployer).then((models) => mergeOpenApi(createGatewayOpenApi(version), models))
+      cached.catch(() => { cached = undefined })
+      return cached
+    },
+    close() {
+      unsubscribe()
+      metrics.close()
+    },
+  }
+}
