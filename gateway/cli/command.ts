@@ -8,6 +8,8 @@ import type { Writable } from 'node:stream'
 export interface OptionSpec {
   type: 'string' | 'boolean'
   short?: string
+  /** May be given more than once (the value is then an array). */
+  multiple?: boolean
   description: string
   /** Placeholder shown in help, e.g. "DIR". */
   value?: string
@@ -38,7 +40,7 @@ export interface CommandDef<R = unknown> {
   options: Record<string, OptionSpec>
   /** How many positional arguments it takes. */
   positionals: { min: number; max: number }
-  run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }, context: CommandContext): Promise<CommandOutcome<R>>
+  run(args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }, context: CommandContext): Promise<CommandOutcome<R>>
   /** The human rendering of the result, written to stdout without --json. */
   render(result: R, context: CommandContext): string
 }

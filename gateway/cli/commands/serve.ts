@@ -1,16 +1,45 @@
 /** `ferry serve`: the gateway, the deployer's supervisor and the console in one process. */
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { isFerryError } from '../../../packager/ferry-error.js'
+import { packFolder } from '../../../packager/pack.js'
 import { startGateway, type RunningGateway } from '../../server.js'
-import { defineCommand } from '../command.js'
+import { defineCommand, type CommandContext } from '../command.js'
 
-interface ServeResult { url: string; tokenSource: string; dataDir: string }
+interface ServeResult { url: string; tokenSource: string; dataDir: string; deployed: string[] }
+
+/** Packs (folders) and deploys each path; a failure is reported and the server keeps serving. */
+async function deployAtStart(gateway: RunningGateway, paths: string[], context: CommandContext): Promise<string[]> {
+  const deployed: string[] = []
+  const scratch = await mkdtemp(join(tmpdir(), 'ferry-serve-'))
+  try {
+    for (const path of paths) {
+      try {
+        const absolute = resolve(context.cwd, path)
+        const zip = (await stat(absolute)).isDirectory() ? (await packFolder({ dir: absolute, outDir: join(scratch, String(deployed.length)) })).path : absolute
+        const info = await gateway.deployer.deploy({ package: (await gateway.deployer.addPackage(zip)).digest })
+        deployed.push(info.ref)
+        context.stderr.write(`  deployed ${info.ref}  ${gateway.url}/models/${info.name}/\n`)
+      } catch (error) {
+        const why = isFerryError(error) ? `${error.code}: ${error.message}` : (error as Error).message
+        context.stderr.write(`  could not deploy ${path}: ${why}\n`)
+      }
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+  return deployed
+}
 
 export default defineCommand<ServeResult>({
-  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR]',
+  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--deploy PATH]…',
   description: 'Run the gateway and supervise every deployed version until SIGTERM or Ctrl-C. Options: flag, then FERRY_PORT / FERRY_HOST / FERRY_HOME / FERRY_TOKEN, then defaults.',
   options: {
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
     host: { type: 'string', value: 'HOST', description: 'address to listen on (default 127.0.0.1)' },
     data: { type: 'string', value: 'DIR', description: 'the data directory (default ./.ferry)' },
+    deploy: { type: 'string', multiple: true, value: 'PATH', description: 'pack (folders) and deploy this model once started; repeatable' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values }, context) {
@@ -20,14 +49,17 @@ export default defineCommand<ServeResult>({
       ...(values['host'] !== undefined ? { host: values['host'] as string } : {}),
       ...(values['data'] !== undefined ? { dataDir: values['data'] as string } : {}),
     })
-    const result = { url: gateway.url, tokenSource: gateway.tokenSource, dataDir: gateway.dataDir }
     context.stderr.write([
       `ferry serving on ${gateway.url}`,
       `  API      ${gateway.url}/api   (Authorization: Bearer <token>; token: ${gateway.tokenSource})`,
-      `  health   ${gateway.url}/health`,
+      `  docs     ${gateway.url}/docs   (OpenAPI: ${gateway.url}/openapi.json)`,
+      `  models   ${gateway.url}/models/<name>/…`,
+      `  metrics  ${gateway.url}/metrics`,
       `  data     ${gateway.dataDir}`,
       '',
     ].join('\n'))
+    const deployed = await deployAtStart(gateway, (values['deploy'] as string[] | undefined) ?? [], context)
+    const result = { url: gateway.url, tokenSource: gateway.tokenSource, dataDir: gateway.dataDir, deployed }
     if (context.json) context.stdout.write(`${JSON.stringify(result)}\n`)
     // Serve until the CLI's signal (SIGINT/SIGTERM) aborts, then shut down gracefully.
     await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }))
