@@ -8,6 +8,7 @@ import { Hono } from 'hono'
 import type { Deployer } from '../deployer/index.js'
 import { readJsonBody } from './_json-body.js'
 import { createGatewayError } from './errors.js'
+import { createStreamRoutes } from './stream-routes.js'
 
 const ZIP_TYPES = /^(application\/(zip|x-zip-compressed|octet-stream))\b/i
 
@@ -47,7 +48,6 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     await deployer.remove(c.req.param('ref'))
     return c.body(null, 204)
   })
-  api.get('/instances/:ref/logs', async (c) => c.json(await deployer.tailLogs(c.req.param('ref'), Math.min(10_000, Number(c.req.query('tail') ?? 100) || 100))))
 
   api.get('/models', (c) => c.json(deployer.listModels()))
   api.put('/models/:name/aliases/:alias', async (c) => {
@@ -55,5 +55,6 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)
     return c.json({ name: c.req.param('name'), alias: c.req.param('alias'), version: body['version'] })
   })
+  api.route('/', createStreamRoutes(deployer))
   return api
 }

@@ -18,6 +18,8 @@ export const CLIENT_OPTIONS: Record<string, OptionSpec> = {
 export interface ApiClient {
   readonly gateway: string
   call<T>(method: string, path: string, init?: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string>; duplex?: 'half' }): Promise<T>
+  /** Reads a server-sent-event stream, calling `onData` with each event's data, until `signal` aborts. */
+  stream(path: string, signal: AbortSignal, onData: (data: string) => void): Promise<void>
 }
 
 /** The client for these command-line values and this environment. */
@@ -45,6 +47,33 @@ export function createApiClient(values: Record<string, unknown>, context: { cwd:
         throw new FerryError(error.code, { status: response.status, hint: error.hint ?? '' }, error.message, error.details ? { details: error.details } : {})
       }
       return body as T
+    },
+    async stream(path, signal, onData) {
+      let response: Response
+      try {
+        response = await fetch(`${gateway}/api${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal })
+      } catch (error) {
+        if (signal.aborted) return
+        throw createGatewayError('E_GATEWAY_UNREACHABLE', `cannot reach the gateway at ${gateway}: ${(error as Error).message}`, { cause: error })
+      }
+      if (!response.ok) {
+        const error = ((await response.json().catch(() => ({}))) as { error?: { code: string; message: string; hint?: string } }).error ?? { code: 'E_INTERNAL', message: `HTTP ${response.status}` }
+        throw new FerryError(error.code, { status: response.status, hint: error.hint ?? '' }, error.message)
+      }
+      let buffer = ''
+      try {
+        for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
+          buffer += chunk
+          let cut: number
+          while ((cut = buffer.indexOf('\n\n')) !== -1) {
+            const data = buffer.slice(0, cut).split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n')
+            buffer = buffer.slice(cut + 2)
+            if (data) onData(data)
+          }
+        }
+      } catch (error) {
+        if (!signal.aborted) throw error
+      }
     },
   }
 }

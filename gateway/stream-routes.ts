@@ -1,0 +1,82 @@
+/**
+ * The streaming part of the management API, as server-sent events: state changes
+ * (`GET /api/events`, replayed from `Last-Event-ID` or `?after=` so a client that reconnects
+ * misses nothing), a version's log (`GET /api/instances/:ref/logs?follow=1`), and every log merged
+ * by time (`GET /api/logs`, filterable by model, version, stream and since).
+ */
+import { Hono, type Context } from 'hono'
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
+import type { Deployer, LogEntry, LogStream } from '../deployer/index.js'
+import { parseRef } from '../deployer/index.js'
+import { createGatewayError } from './errors.js'
+
+const HEARTBEAT_MS = 15_000
+const STREAMS: readonly LogStream[] = ['stdout', 'stderr', 'setup', 'system', 'access']
+
+/** Sends what `subscribe` delivers until the client goes, with a comment line as heartbeat. */
+function relay<T>(c: Context, backlog: T[], subscribe: (send: (item: T) => void) => () => void, toMessage: (item: T) => { event: string; data: string; id?: string }): Response {
+  return streamSSE(c, async (stream: SSEStreamingApi) => {
+    let chain = Promise.resolve()
+    const send = (item: T) => { chain = chain.then(() => stream.writeSSE(toMessage(item))).catch(() => undefined) }
+    for (const item of backlog) send(item)
+    const unsubscribe = subscribe(send)
+    stream.onAbort(unsubscribe)
+    while (!stream.aborted) {
+      await stream.sleep(HEARTBEAT_MS)
+      if (!stream.aborted) chain = chain.then(() => stream.write(': ping\n\n')).then(() => undefined, () => undefined)
+    }
+    unsubscribe()
+  })
+}
+
+function parseSince(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined
+  const date = new Date(/^\d+$/.test(value) ? Number(value) : value)
+  if (Number.isNaN(date.getTime())) throw createGatewayError('E_BODY_INVALID', `since must be an ISO time or milliseconds since 1970, not "${value}"`, { path: '/since' })
+  return date
+}
+
+function parseStreams(value: string | undefined): LogStream[] | undefined {
+  if (value === undefined) return undefined
+  const streams = value.split(',')
+  const unknown = streams.filter((s) => !STREAMS.includes(s as LogStream))
+  if (unknown.length) throw createGatewayError('E_BODY_INVALID', `unknown stream ${unknown.join(', ')}; streams: ${STREAMS.join(', ')}`, { path: '/stream' })
+  return streams as LogStream[]
+}
+
+const logMessage = (entry: LogEntry) => ({ event: 'log', id: String(entry.seq), data: JSON.stringify(entry) })
+
+/** The streaming routes for `deployer`, mounted at /api next to api-routes.ts. */
+export function createStreamRoutes(deployer: Deployer): Hono {
+  const routes = new Hono()
+
+  routes.get('/events', (c) => {
+    const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? NaN)
+    const backlog = Number.isInteger(after) ? deployer.state.listEvents({ afterId: after, limit: 10_000 }) : []
+    return relay(c, backlog, (send) => deployer.onEvent(send), (e) => ({ event: e.type, id: String(e.id), data: JSON.stringify(e) }))
+  })
+
+  routes.get('/instances/:ref/logs', async (c) => {
+    const ref = c.req.param('ref')
+    const tail = Math.min(10_000, Number(c.req.query('tail') ?? 100) || 100)
+    const entries = await deployer.tailLogs(ref, tail)
+    if (c.req.query('follow') !== '1') return c.json(entries)
+    return relay(c, entries, (send) => deployer.followLogs(ref, send), logMessage)
+  })
+
+  routes.get('/logs', async (c) => {
+    const model = c.req.query('model')
+    const version = c.req.query('version')
+    if (version !== undefined && model === undefined) throw createGatewayError('E_BODY_INVALID', 'version needs model', { path: '/version' })
+    const all = await deployer.logs.sources()
+    const sources = model === undefined ? undefined : version !== undefined ? [`${parseRef(`${model}@${version}`).name}@${version}`] : all.filter((s) => s.startsWith(`${parseRef(model).name}@`))
+    const streams = parseStreams(c.req.query('stream'))
+    const since = parseSince(c.req.query('since'))
+    const limit = Math.min(100_000, Number(c.req.query('limit') ?? 1000) || 1000)
+    const entries = await deployer.logs.query({ ...(sources ? { sources } : {}), ...(streams ? { streams } : {}), ...(since ? { since } : {}), limit })
+    if (c.req.query('follow') !== '1') return c.json(entries)
+    const wanted = (e: LogEntry) => (!sources || sources.includes(e.source)) && (!streams || streams.includes(e.stream))
+    return relay(c, entries, (send) => deployer.logs.follow('*', (e) => { if (wanted(e)) send(e) }), logMessage)
+  })
+  return routes
+}
