@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { Hono } from 'hono'
 import type { Deployer } from '../deployer/index.js'
 import { readJsonBody } from './_json-body.js'
+import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
 import { createStreamRoutes } from './stream-routes.js'
 
@@ -18,12 +19,15 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
 
   api.post('/packages', async (c) => {
     const type = c.req.header('content-type') ?? ''
-    if (!ZIP_TYPES.test(type)) throw createGatewayError('E_UNSUPPORTED_MEDIA_TYPE', `upload the zip as application/zip, not "${type || 'no content type'}"`, { details: { contentType: type } })
+    const multipart = /^multipart\/form-data\b/i.test(type)
+    if (!ZIP_TYPES.test(type) && !multipart) throw createGatewayError('E_UNSUPPORTED_MEDIA_TYPE', `upload the zip as application/zip or multipart/form-data, not "${type || 'no content type'}"`, { details: { contentType: type } })
     const declared = Number(c.req.header('content-length') ?? NaN)
     if (declared > maxUploadBytes) throw createGatewayError('E_PAYLOAD_TOO_LARGE', `the package is ${declared} bytes; the limit is ${maxUploadBytes}`, { details: { limit: maxUploadBytes } })
     const body = c.req.raw.body
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
-    const pkg = await deployer.addPackage(Readable.fromWeb(body as never), { maxBytes: maxUploadBytes })
+    const stream = Readable.fromWeb(body as never)
+    const store = (file: Readable) => deployer.addPackage(file, { maxBytes: maxUploadBytes })
+    const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
     return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
   })
   api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))

@@ -10,7 +10,7 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_ROUTE_NOT_FOUND: { status: 404, hint: 'See GET /openapi.json or /docs for the routes the gateway serves.' },
   E_BODY_INVALID_JSON: { status: 400, hint: 'Send a valid JSON body.' },
   E_BODY_INVALID: { status: 400, hint: 'Fix the fields named in details; unknown fields are refused.' },
-  E_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the content type the route expects: application/json, or a package zip as application/zip.' },
+  E_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the content type the route expects: application/json, or a package zip as application/zip or multipart/form-data.' },
   E_PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body, or raise the limit the server was started with.' },
   // The CLI as a client
   E_GATEWAY_UNREACHABLE: { status: 503, hint: 'Start the server with `ferry serve`, or point --gateway / FERRY_GATEWAY at it.' },

@@ -7,6 +7,7 @@
 import { BenchSetupError } from './_measure.js'
 import { runDeployBench } from './deploy.js'
 import { runPackBench } from './pack.js'
+import { runProxyBench } from './proxy.js'
 import { runUnpackBench } from './unpack.js'
 
 interface Benchmark {
@@ -18,6 +19,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   pack: { summary: 'ferry pack vs zip -r -6 on a ~500 MB model folder: time, peak RSS [--mb n --files n --runs n]', run: runPackBench },
   unpack: { summary: 'unpackPackage (sha256-verified) vs unzip -q on a ~500 MB package [--mb n --files n --runs n]', run: runUnpackBench },
   deploy: { summary: 'cold start of examples/echo: deploy() to ready minus the same entry started by hand [--runs n]', run: runDeployBench },
+  proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
 })
 
 function listBenchmarks(): string {
