@@ -31,6 +31,8 @@ export interface ModelInfo {
   name: string
   aliases: Record<string, string>
   versions: Array<Pick<InstanceInfo, 'version' | 'state' | 'tagged' | 'replicaCount' | 'desired'>>
+  /** True when inference on this model needs its token. */
+  inferenceTokenRequired: boolean
 }
 
 export interface ResolvedTarget {
@@ -60,6 +62,7 @@ export function listModelInfo(state: StateStore): ModelInfo[] {
   return names.map((name) => ({
     name,
     aliases: Object.fromEntries(state.listAliases(name).map((a) => [a.alias, a.version])),
+    inferenceTokenRequired: state.getModelTokenHash(name) !== undefined,
     versions: state.listVersions(name).map((v) => ({ version: v.version, state: v.state, tagged: v.tagged, replicaCount: v.replicas, desired: v.desired })),
   }))
 }

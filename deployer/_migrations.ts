@@ -78,6 +78,14 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
   ) STRICT;
   CREATE INDEX events_by_version ON events (name, version, id);
   `,
+  // 2: per-model inference tokens (only their sha256 is kept)
+  `
+  CREATE TABLE model_tokens (
+    name        TEXT PRIMARY KEY,
+    token_hash  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  ) STRICT;
+  `,
 ])
 
 /**

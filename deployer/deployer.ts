@@ -397,6 +397,15 @@ export class Deployer {
     this.record({ name, version, replica: null, type: 'alias', state: null, reason: null, details: { alias } })
   }
 
+  /**
+   * Requires a token for inference on `name` (only its sha256 is kept), or opens it again with
+   * `undefined`. The model must exist.
+   */
+  setInferenceTokenHash(name: string, tokenHash: string | undefined): void {
+    if (this.state.listVersions(name).length === 0) resolveVersion(this.state, name, 'latest') // throws E_MODEL_NOT_FOUND listing the models
+    this.state.setModelTokenHash(name, tokenHash)
+  }
+
   listModels(): ModelInfo[] {
     return listModelInfo(this.state)
   }

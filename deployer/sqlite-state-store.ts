@@ -77,6 +77,9 @@ function prepareStatements(db: Database.Database) {
     listAliasesOf: db.prepare<[string], AliasRow>('SELECT * FROM aliases WHERE name = ? ORDER BY alias'),
     upsertAlias: db.prepare('INSERT INTO aliases (name, alias, version, updated_at) VALUES (@name, @alias, @version, @updated_at) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at'),
     deleteAlias: db.prepare<[string, string]>('DELETE FROM aliases WHERE name = ? AND alias = ?'),
+    getModelToken: db.prepare<[string], { token_hash: string }>('SELECT token_hash FROM model_tokens WHERE name = ?'),
+    setModelToken: db.prepare<[string, string, string]>('INSERT INTO model_tokens (name, token_hash, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash, updated_at = excluded.updated_at'),
+    deleteModelToken: db.prepare<[string]>('DELETE FROM model_tokens WHERE name = ?'),
     upsertProcess: db.prepare('INSERT INTO processes (name, version, replica, pid, port, token, started_at) VALUES (@name, @version, @replica, @pid, @port, @token, @started_at) ON CONFLICT (name, version, replica) DO UPDATE SET pid = excluded.pid, port = excluded.port, token = excluded.token, started_at = excluded.started_at'),
     deleteProcess: db.prepare<[string, string, number]>('DELETE FROM processes WHERE name = ? AND version = ? AND replica = ?'),
     listProcesses: db.prepare<[], ProcessRow>('SELECT * FROM processes'),
@@ -208,6 +211,15 @@ export class SqliteStateStore implements StateStore {
 
   deleteAlias(name: string, alias: string): void {
     this.sql.deleteAlias.run(name, alias)
+  }
+
+  getModelTokenHash(name: string): string | undefined {
+    return this.sql.getModelToken.get(name)?.token_hash
+  }
+
+  setModelTokenHash(name: string, tokenHash: string | undefined): void {
+    if (tokenHash === undefined) this.sql.deleteModelToken.run(name)
+    else this.sql.setModelToken.run(name, tokenHash, this.timestamp())
   }
 
   recordProcess(p: ProcessRecord): void {

@@ -135,6 +135,10 @@ export interface StateStore {
   /** Sorted by name, then alias. */
   listAliases(name?: string): AliasRecord[]
   deleteAlias(name: string, alias: string): void
+  /** The sha256 (hex) of the model's inference token, when inference on it requires one. */
+  getModelTokenHash(name: string): string | undefined
+  /** Requires a token (given as its sha256) for inference on `name`; `undefined` opens it again. */
+  setModelTokenHash(name: string, tokenHash: string | undefined): void
   /** Records (or replaces) the process of one replica; 404 `E_VERSION_NOT_FOUND` for an unknown version. */
   recordProcess(p: ProcessRecord): void
   forgetProcess(name: string, version: string, replica: number): void

@@ -33,6 +33,10 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
       '/api/logs': { get: op('Every log merged by time, filtered; with follow=1, server-sent events', { parameters: ['model', 'version', 'stream', 'since', 'limit', 'follow'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })) }) },
       '/api/events': { get: op('Server-sent events of state changes; replays from Last-Event-ID or ?after=', { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }] }) },
       '/api/models': { get: op('Models with their versions and aliases') },
+      '/api/models/{name}/token': {
+        put: op('Require a token for inference on the model', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }] }),
+        delete: op('Open inference on the model again', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }] }),
+      },
       '/api/models/{name}/aliases/{alias}': { put: op('Point an alias at a version', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'alias', in: 'path', required: true, schema: { type: 'string' } }] }) },
     },
     components: {

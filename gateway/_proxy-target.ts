@@ -30,7 +30,7 @@ export function findTarget(req: IncomingMessage, resolve: ModelProxyOptions['res
   const path = parsed.value
   let resolved: ReturnType<ModelProxyOptions['resolve']>
   try {
-    resolved = resolve(path.name, path.selector)
+    resolved = resolve(path.name, path.selector, req)
   } catch (error) {
     if (isFerryError(error)) return { ok: false, model: path.name, ref: null, headers: {}, error }
     console.error(`model proxy: resolving ${path.name}@${path.selector} failed`, error)

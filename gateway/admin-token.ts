@@ -27,9 +27,19 @@ export async function loadAdminToken(dataDir: string, given: string | undefined)
 
 const digest = (value: string) => createHash('sha256').update(value).digest()
 
-/** Constant-time check of an `Authorization` header against the token. */
-export function isAuthorized(header: string | undefined, token: string): boolean {
+/** The sha256 (hex) a token is kept as, e.g. for a model's inference token. */
+export function hashToken(token: string): string {
+  return digest(token).toString('hex')
+}
+
+/** Constant-time check of an `Authorization: Bearer …` header against a token's sha256 (hex). */
+export function isAuthorizedByHash(header: string | undefined, tokenHash: string): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
-  // Hashing first makes both sides the same length, so timingSafeEqual never leaks the length.
-  return match !== null && timingSafeEqual(digest(match[1]!), digest(token))
+  // Comparing hashes makes both sides the same length, so timingSafeEqual never leaks the length.
+  return match !== null && timingSafeEqual(digest(match[1]!), Buffer.from(tokenHash, 'hex'))
+}
+
+/** Constant-time check of an `Authorization` header against the admin token. */
+export function isAuthorized(header: string | undefined, token: string): boolean {
+  return isAuthorizedByHash(header, hashToken(token))
 }

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream'
 import { Hono } from 'hono'
 import type { Deployer } from '../deployer/index.js'
+import { hashToken } from './admin-token.js'
 import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
@@ -58,6 +59,17 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     const body = await readJsonBody(c, { version: { type: 'string', required: true } })
     deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)
     return c.json({ name: c.req.param('name'), alias: c.req.param('alias'), version: body['version'] })
+  })
+  api.put('/models/:name/token', async (c) => {
+    const body = await readJsonBody(c, { token: { type: 'string', required: true } })
+    const token = body['token'] as string
+    if (token.length < 16) throw createGatewayError('E_BODY_INVALID', 'an inference token must be at least 16 characters', { path: '/token' })
+    deployer.setInferenceTokenHash(c.req.param('name'), hashToken(token))
+    return c.json({ name: c.req.param('name'), inferenceTokenRequired: true })
+  })
+  api.delete('/models/:name/token', (c) => {
+    deployer.setInferenceTokenHash(c.req.param('name'), undefined)
+    return c.json({ name: c.req.param('name'), inferenceTokenRequired: false })
   })
   api.route('/', createStreamRoutes(deployer))
   return api

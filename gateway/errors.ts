@@ -6,6 +6,7 @@ import { defineErrors } from '../packager/ferry-error.js'
 
 export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defineErrors({
   // Management API
+  E_MODEL_TOKEN_REQUIRED: { status: 401, hint: "This model requires its inference token: send `Authorization: Bearer <the model's token>`." },
   E_UNAUTHORIZED: { status: 401, hint: 'Send `Authorization: Bearer <token>`; the token is in <data dir>/token (or FERRY_TOKEN).' },
   E_ROUTE_NOT_FOUND: { status: 404, hint: 'See GET /openapi.json or /docs for the routes the gateway serves.' },
   E_BODY_INVALID_JSON: { status: 400, hint: 'Send a valid JSON body.' },

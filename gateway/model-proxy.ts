@@ -31,7 +31,7 @@ export interface ProxyRecord {
 
 export interface ModelProxyOptions {
   /** Which version answers `name@selector` and its ready replicas; throws FerryErrors (404) for unknown ones. */
-  resolve(name: string, selector: string): { version: string; ref: string; endpoints: Array<{ replica: number; port: number }> }
+  resolve(name: string, selector: string, req: IncomingMessage): { version: string; ref: string; endpoints: Array<{ replica: number; port: number }> }
   /** How long the replica may stay silent (before and while it answers); default 60000. */
   upstreamTimeoutMs?: number
   /** Called once per request, errors included, when the response is over. */

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { Deployer, type DeployerOptions } from '../deployer/index.js'
-import { loadAdminToken } from './admin-token.js'
+import { isAuthorizedByHash, loadAdminToken } from './admin-token.js'
+import { createGatewayError } from './errors.js'
 import { createGatewayApp } from './app.js'
 import { createModelProxy } from './model-proxy.js'
 import { createObservability } from './observability.js'
@@ -46,7 +47,14 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const proxy = createModelProxy({
-    resolve: (name, selector) => deployer.resolveTarget(name, selector),
+    resolve(name, selector, req) {
+      const target = deployer.resolveTarget(name, selector)
+      const tokenHash = deployer.state.getModelTokenHash(name)
+      if (tokenHash !== undefined && !isAuthorizedByHash(req.headers.authorization, tokenHash)) {
+        throw createGatewayError('E_MODEL_TOKEN_REQUIRED', `inference on ${name} requires its token`, { details: { name } })
+      }
+      return target
+    },
     onResponse(record) {
       if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000 })
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })

@@ -156,3 +156,23 @@ test('a package can be uploaded as multipart/form-data, as a browser form sends 
   assert.equal(refused.status, 422)
   assert.deepEqual((await readdir(join(gateway.dataDir, 'packages'))).length, 1, 'only the good package is kept')
 })
+
+test('a model can require its own inference token; the admin API is unaffected', async (t) => {
+  const gateway = await openGateway(t)
+  const zip = await readFile(await packFixture('valid', gateway.tmp))
+  const { digest } = (await (await api(gateway, '/packages', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip })).json()) as { digest: string }
+  await api(gateway, '/deployments', { method: 'POST', json: { package: digest } })
+  assert.equal((await fetch(`${gateway.url}/models/valid/pid`)).status, 200, 'open by default')
+  assert.equal((await api(gateway, '/models/valid/token', { method: 'PUT', json: { token: 'short' } })).status, 400)
+  assert.equal(await errorCode(await api(gateway, '/models/ghost/token', { method: 'PUT', json: { token: 'a-model-token-long-enough' } })), 'E_MODEL_NOT_FOUND')
+  assert.equal((await api(gateway, '/models/valid/token', { method: 'PUT', json: { token: 'a-model-token-long-enough' } })).status, 200)
+  const denied = await fetch(`${gateway.url}/models/valid/pid`)
+  assert.equal(denied.status, 401)
+  assert.equal(await errorCode(denied), 'E_MODEL_TOKEN_REQUIRED')
+  assert.equal((await fetch(`${gateway.url}/models/valid/pid`, { headers: { authorization: `Bearer ${gateway.token}` } })).status, 401, 'the admin token is not the model token')
+  assert.equal((await fetch(`${gateway.url}/models/valid@1.0.0/pid`, { headers: { authorization: 'Bearer a-model-token-long-enough' } })).status, 200)
+  const models = (await (await api(gateway, '/models')).json()) as Array<{ inferenceTokenRequired: boolean }>
+  assert.equal(models[0]!.inferenceTokenRequired, true)
+  await api(gateway, '/models/valid/token', { method: 'DELETE' })
+  assert.equal((await fetch(`${gateway.url}/models/valid/pid`)).status, 200, 'open again')
+})

@@ -170,6 +170,20 @@ export function runStateStoreContract(name: string, open: OpenStateStore, option
       assert.deepEqual(store.listAliases(), [])
     })
 
+    test('a model inference token hash is kept, replaced, survives reopening, and cleared', async (t) => {
+      const { store, dir } = await openStore(t)
+      assert.equal(store.getModelTokenHash('tiny'), undefined)
+      store.setModelTokenHash('tiny', 'a'.repeat(64))
+      store.setModelTokenHash('tiny', 'b'.repeat(64))
+      assert.equal(store.getModelTokenHash('tiny'), 'b'.repeat(64))
+      store.close()
+      const again = await open(dir)
+      assert.equal(again.getModelTokenHash('tiny'), 'b'.repeat(64))
+      again.setModelTokenHash('tiny', undefined)
+      assert.equal(again.getModelTokenHash('tiny'), undefined)
+      again.close()
+    })
+
     test('aliases are set, moved, listed in order and deleted', async (t) => {
       const store = await openWithVersion(t)
       store.createVersion({ name: 'tiny', version: '1.1.0', digest: store.putPackage(fakePackage('tiny', '1.1.0')).digest, replicas: 1 })
