@@ -1,6 +1,6 @@
 /**
  * The gateway's options, resolved once: flag → environment variable (FERRY_PORT, FERRY_HOST,
- * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB) → default. Nothing else in the gateway reads
+ * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB, FERRY_UPSTREAM_TIMEOUT_MS) → default. Nothing else in the gateway reads
  * process.env.
  */
 import { resolve } from 'node:path'
@@ -12,6 +12,8 @@ export interface GatewayOptions {
   dataDir?: string
   token?: string
   maxUploadBytes?: number
+  /** How long an instance may stay silent before the proxy answers 504 (default 60 s). */
+  upstreamTimeoutMs?: number
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -23,12 +25,18 @@ export interface ResolvedGatewayOptions {
   /** The admin token when given (FERRY_TOKEN); otherwise it is read or generated in the data directory. */
   readonly token: string | undefined
   readonly maxUploadBytes: number
+  readonly upstreamTimeoutMs: number
 }
 
 function parsePort(value: number | string): number {
   const port = Number(value)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`the port must be a whole number from 0 to 65535, not "${value}"`)
   return port
+}
+
+function positive(what: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`the ${what} must be a positive number, not "${value}"`)
+  return value
 }
 
 /**
@@ -44,6 +52,7 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
     host: options.host ?? env['FERRY_HOST'] ?? '127.0.0.1',
     dataDir: resolve(options.cwd ?? process.cwd(), options.dataDir ?? env['FERRY_HOME'] ?? '.ferry'),
     token,
-    maxUploadBytes: options.maxUploadBytes ?? Number(env['FERRY_MAX_UPLOAD_MB'] ?? 4096) * 1024 * 1024,
+    maxUploadBytes: positive('max upload size', options.maxUploadBytes ?? Number(env['FERRY_MAX_UPLOAD_MB'] ?? 4096) * 1024 * 1024),
+    upstreamTimeoutMs: positive('upstream timeout', options.upstreamTimeoutMs ?? Number(env['FERRY_UPSTREAM_TIMEOUT_MS'] ?? 60_000)),
   })
 }

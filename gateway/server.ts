@@ -47,6 +47,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const proxy = createModelProxy({
+    upstreamTimeoutMs: resolved.upstreamTimeoutMs,
     resolve(name, selector, req) {
       const target = deployer.resolveTarget(name, selector)
       const tokenHash = deployer.state.getModelTokenHash(name)
