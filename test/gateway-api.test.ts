@@ -109,6 +109,9 @@ test('/openapi.json merges every ready version under its paths; /metrics reports
   const doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
   assert.equal(doc.openapi, '3.1.0')
   for (const path of ['/api/deployments', '/models/valid@1.0.0/predict', '/models/valid/predict']) assert.ok(path in doc.paths, `${path} in ${Object.keys(doc.paths).join(', ')}`)
+  const docs = await fetch(`${gateway.url}/docs`)
+  assert.equal(docs.status, 200)
+  assert.match(await docs.text(), /\/openapi\.json|ferry-docs\.js/)
   const metrics = await (await fetch(`${gateway.url}/metrics`)).text()
   assert.match(metrics, /^ferry_instance_up\{model="valid",version="1\.0\.0",replica="0"\} 1$/m)
   assert.match(metrics, /^ferry_deploys_total\{result="success"\} 1$/m)
