@@ -48,6 +48,10 @@ export class Deployer {
   private readonly launcher: Launcher
   private readonly instances = new Map<string, Instance>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  /** resolveTarget's answers without the live endpoints, by `name\0selector`; cleared on every event. */
+  private readonly routes = new Map<string, Omit<ResolvedTarget, 'endpoints'>>()
+  /** Inference token hashes by model (null: open), read once from the state store. */
+  private readonly tokenHashes = new Map<string, string | null>()
   private closing = false
   private closed = false
 
@@ -114,6 +118,8 @@ export class Deployer {
   }
 
   private record(event: Omit<EventRecord, 'id' | 'time'>): void {
+    // Every change to versions, states and aliases is recorded here: the routing cache follows.
+    this.routes.clear()
     if (this.closed) return
     const stored = this.state.addEvent(event)
     this.events.emit('event', stored)
@@ -404,6 +410,14 @@ export class Deployer {
   setInferenceTokenHash(name: string, tokenHash: string | undefined): void {
     if (this.state.listVersions(name).length === 0) resolveVersion(this.state, name, 'latest') // throws E_MODEL_NOT_FOUND listing the models
     this.state.setModelTokenHash(name, tokenHash)
+    this.tokenHashes.delete(name)
+  }
+
+  /** The sha256 of the model's inference token, or undefined when inference on it is open (cached). */
+  inferenceTokenHash(name: string): string | undefined {
+    let hash = this.tokenHashes.get(name)
+    if (hash === undefined) this.tokenHashes.set(name, (hash = this.state.getModelTokenHash(name) ?? null))
+    return hash ?? undefined
   }
 
   listModels(): ModelInfo[] {
@@ -415,7 +429,12 @@ export class Deployer {
    * @example deployer.resolveTarget('echo', 'stable').endpoints // [{ replica: 0, port: 41234 }]
    */
   resolveTarget(name: string, selector = 'latest'): ResolvedTarget {
-    const resolved = resolveVersion(this.state, name, selector)
+    const key = `${name}\0${selector}`
+    let resolved = this.routes.get(key)
+    if (!resolved) {
+      resolved = resolveVersion(this.state, name, selector)
+      this.routes.set(key, resolved)
+    }
     return { ...resolved, endpoints: this.instances.get(resolved.ref)?.readyEndpoints() ?? [] }
   }
 

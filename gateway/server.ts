@@ -50,7 +50,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     upstreamTimeoutMs: resolved.upstreamTimeoutMs,
     resolve(name, selector, req) {
       const target = deployer.resolveTarget(name, selector)
-      const tokenHash = deployer.state.getModelTokenHash(name)
+      const tokenHash = deployer.inferenceTokenHash(name)
       if (tokenHash !== undefined && !isAuthorizedByHash(req.headers.authorization, tokenHash)) {
         throw createGatewayError('E_MODEL_TOKEN_REQUIRED', `inference on ${name} requires its token`, { details: { name } })
       }
