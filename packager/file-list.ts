@@ -4,7 +4,7 @@
  * are followed while they stay inside the folder; anything else is a problem, collected, not thrown.
  */
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { join, sep } from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { createProblem, type Problem } from './problem.js'
 
@@ -111,10 +111,4 @@ function findNameProblems(files: PackageFile[]): Problem[] {
     else lower.set(key, path)
   }
   return problems
-}
-
-/** Relative POSIX path of `absolute` inside `root`, or undefined when it lies outside. */
-export function relativeInside(root: string, absolute: string): string | undefined {
-  const rel = relative(root, absolute)
-  return rel === '' || rel.startsWith('..') ? undefined : rel.split(sep).join('/')
 }

@@ -26,8 +26,3 @@ export function hasPath(contents: PackageContents, path: string): boolean {
   for (const file of contents.files) if (file.startsWith(prefix)) return true
   return false
 }
-
-/** Contents from a plain map, e.g. for tests: `contentsFromMap({ 'server.js': '...' })`. */
-export function contentsFromMap(map: Record<string, string>): PackageContents {
-  return { files: new Set(Object.keys(map)), readText: (path) => map[normalizeRelativePath(path)] }
-}

@@ -18,7 +18,7 @@ export interface DescriptorValidation {
 /**
  * Validates a parsed descriptor.json against the schema and the package's files.
  * @example
- * const { errors } = validateDescriptor(json, contentsFromMap({ 'server.js': '' }))
+ * const { errors } = validateDescriptor(json, { files: new Set(['server.js']), readText: () => undefined })
  */
 export function validateDescriptor(json: unknown, contents: PackageContents): DescriptorValidation {
   const schemaProblems = checkSchema(json)
