@@ -13,8 +13,7 @@ import { createGatewayError } from './errors.js'
 import { createGatewayApp } from './app.js'
 import { createModelProxy } from './model-proxy.js'
 import { createObservability } from './observability.js'
-import { readFileSync } from 'node:fs'
-import { ferryPath } from '../packager/repo-root.js'
+import { readFerryVersion } from '../packager/repo-root.js'
 import { resolveGatewayOptions, type GatewayOptions } from './options.js'
 
 export interface RunningGateway {
@@ -41,8 +40,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   const resolved = resolveGatewayOptions(options)
   const deployer = await Deployer.open({ ...options.deployer, dataDir: resolved.dataDir, ...(options.env ? { env: options.env } : {}) })
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
-  const version = (JSON.parse(readFileSync(ferryPath('package.json'), 'utf8')) as { version: string }).version
-  const observability = createObservability(deployer, version)
+  const observability = createObservability(deployer, readFerryVersion())
   const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.

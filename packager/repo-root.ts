@@ -2,7 +2,7 @@
  * Where Ferry's own files are on disk (schema, examples, docs), found from this module's location
  * so it works from `dist/` and from an installed package alike.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -22,4 +22,9 @@ export const REPO_ROOT = findRepoRoot()
 /** Path of a file shipped with Ferry: `ferryPath('descriptors', 'descriptor.schema.json')`. */
 export function ferryPath(...segments: string[]): string {
   return join(REPO_ROOT, ...segments)
+}
+
+/** Ferry's own version, from its package.json, e.g. "0.1.0". */
+export function readFerryVersion(): string {
+  return (JSON.parse(readFileSync(ferryPath('package.json'), 'utf8')) as { version: string }).version
 }

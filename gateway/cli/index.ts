@@ -4,11 +4,10 @@
  * CLI process lives here: user errors print their message (exit 1), usage errors print usage
  * (exit 2), anything else prints its stack and says it is a bug (exit 70).
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isFerryError, UsageError } from '../../packager/ferry-error.js'
 import { formatProblem, type Problem } from '../../packager/problem.js'
-import { ferryPath } from '../../packager/repo-root.js'
+import { readFerryVersion } from '../../packager/repo-root.js'
 import type { CommandContext, CommandDef, OptionSpec } from './command.js'
 import { COMMANDS } from './commands.js'
 
@@ -17,10 +16,6 @@ export const EXIT = { OK: 0, USER_ERROR: 1, USAGE: 2, INTERNAL: 70, INTERRUPTED:
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'machine-readable output on stdout (human messages stay on stderr)' },
   help: { type: 'boolean', short: 'h', description: 'show help for the command' },
-}
-
-function readVersion(): string {
-  return (JSON.parse(readFileSync(ferryPath('package.json'), 'utf8')) as { version: string }).version
 }
 
 function renderMainHelp(): string {
@@ -88,7 +83,7 @@ export async function runCli(argv: string[], context: CommandContext): Promise<n
       return name === undefined ? EXIT.USAGE : EXIT.OK
     }
     if (name === '--version' || name === '-v') {
-      writeLine(context.stdout, readVersion())
+      writeLine(context.stdout, readFerryVersion())
       return EXIT.OK
     }
     const entry = COMMANDS[name]
