@@ -5,6 +5,7 @@
  */
 import semver from 'semver'
 import type { CheckedEntry } from './_zip-entries.js'
+import { isModelName } from '../packager/model-name.js'
 import { createDeployerError } from './errors.js'
 import { DESCRIPTOR_NAME, MANIFEST_NAME } from '../packager/file-list.js'
 import type { PackageManifest } from '../packager/manifest.js'
@@ -14,7 +15,6 @@ export { DESCRIPTOR_NAME, MANIFEST_NAME }
 
 /** Far above what 20,000 entries need; a larger manifest is refused before it is read. */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-const SLUG = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
 const SHA256 = /^[0-9a-f]{64}$/
 
 /** One file of the manifest; the packager writes exactly this shape. */
@@ -56,7 +56,7 @@ export function parseManifest(data: Buffer): PackageManifest {
   }
   if (!isRecord(json)) invalid('is not a JSON object')
   if (json.format !== 1) invalid(`has format ${JSON.stringify(json.format)}; this Ferry reads format 1`, { format: json.format })
-  if (typeof json.name !== 'string' || !SLUG.test(json.name)) invalid('has no valid "name"')
+  if (typeof json.name !== 'string' || !isModelName(json.name)) invalid('has no valid "name"')
   if (typeof json.version !== 'string' || semver.valid(json.version) === null) invalid('has no valid semver "version"')
   if (!Array.isArray(json.files)) invalid('has no "files" list')
   const seen = new Set<string>()

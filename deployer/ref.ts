@@ -1,4 +1,5 @@
 /** `name@version` (or `name@alias`, or just `name`): how versions are named everywhere. */
+import { isModelName } from '../packager/model-name.js'
 import { createDeployerError } from './errors.js'
 
 export interface VersionRef {
@@ -7,7 +8,6 @@ export interface VersionRef {
   version?: string | undefined
 }
 
-const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,62}$/
 const SELECTOR = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,127}$/
 
 /**
@@ -18,7 +18,7 @@ export function parseRef(ref: string): VersionRef {
   const at = ref.indexOf('@')
   const name = at === -1 ? ref : ref.slice(0, at)
   const version = at === -1 ? undefined : ref.slice(at + 1)
-  if (!NAME.test(name) || (version !== undefined && !SELECTOR.test(version))) {
+  if (!isModelName(name) || (version !== undefined && !SELECTOR.test(version))) {
     throw createDeployerError('E_REF_INVALID', `"${ref}" is not a valid name@version`, { details: { ref } })
   }
   return { name, version }
