@@ -71,7 +71,7 @@ async function installNode(context: RuntimeContext): Promise<void> {
     const packageJson = join(appDir, deps.packageJson)
     const folder = dirname(packageJson)
     if (hasDependencies(packageJson) && !existsSync(join(folder, 'node_modules'))) {
-      await runStep(context, 'npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=warn'], folder)
+      await runStep(context, 'npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn'], folder)
     }
   }
 }

@@ -9,6 +9,7 @@ import type { Deployer } from '../deployer/index.js'
 import { isFerryError } from '../packager/ferry-error.js'
 import { isAuthorized } from './admin-token.js'
 import { createApiRoutes } from './api-routes.js'
+import { createConsoleRoutes } from './console-routes.js'
 import { createDocsRoutes } from './docs-routes.js'
 import { createGatewayError, GATEWAY_ERRORS } from './errors.js'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js'
@@ -51,6 +52,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
   app.get('/metrics', (c) => c.body(options.observability.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }))
   app.get('/openapi.json', async (c) => c.json(await options.observability.openApi()))
   app.route('/', createDocsRoutes())
+  app.route('/', createConsoleRoutes())
 
   app.use('/api/*', async (c, next) => {
     if (!isAuthorized(c.req.header('authorization'), options.token)) {
