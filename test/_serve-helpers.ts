@@ -1,0 +1,70 @@
+/**
+ * A real `ferry serve` for end-to-end tests: started as its own process on a free port with a
+ * fresh data directory, killed when the test ends. `deployFolder` packs and deploys a model folder
+ * with the real CLI (`ferry deploy <dir>`) and returns the ready instance.
+ * @example
+ * const ferry = await startFerryServe(t)
+ * const instance = await ferry.deployFolder(ferryPath('examples', 'digits'))
+ * const res = await fetch(`${ferry.url}/models/digits/predict`, { method: 'POST', body })
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { TestContext } from 'node:test'
+import { ferryPath } from '../packager/repo-root.js'
+import { makeTempDir, runFerry } from './_helpers.js'
+
+export interface FerryServe {
+  url: string
+  token: string
+  dataDir: string
+  child: ChildProcess
+  /** What the server printed on stderr so far (for assertion messages). */
+  stderr(): string
+  /** fetch() against the gateway with the admin token; `path` starts with `/`. */
+  api(path: string, init?: RequestInit): Promise<Response>
+  /** `ferry deploy <folder> --json` against this server; resolves to the ready instance. */
+  deployFolder(folder: string, args?: string[]): Promise<{ name: string; version: string; state: string; [key: string]: unknown }>
+  /** SIGTERM, then waits for the exit code. */
+  stop(): Promise<number | null>
+}
+
+function withoutFerryVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('FERRY_')))
+}
+
+export async function startFerryServe(t: TestContext, options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<FerryServe> {
+  const dataDir = join(await makeTempDir(t, 'ferry-serve-'), 'data')
+  const child = spawn(process.execPath, [ferryPath('bin', 'ferry.js'), 'serve', '--port', '0', '--data', dataDir, '--json', ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...withoutFerryVariables(process.env), ...options.env },
+  })
+  let stderr = ''
+  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const { url, tokenSource } = await new Promise<{ url: string; tokenSource: string }>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line) as { url: string; tokenSource: string }))
+    child.once('exit', (code) => reject(new Error(`ferry serve exited with ${code}: ${stderr}`)))
+  })
+  const token = (await readFile(tokenSource, 'utf8')).trim()
+  const auth = { authorization: `Bearer ${token}` }
+  return {
+    url,
+    token,
+    dataDir,
+    child,
+    stderr: () => stderr,
+    api: (path, init = {}) => fetch(url + path, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
+    async deployFolder(folder, args = []) {
+      const run = await runFerry(['deploy', folder, '--gateway', url, '--token', token, '--json', ...args])
+      if (run.code !== 0) throw new Error(`ferry deploy ${folder} exited ${run.code}: ${run.stderr}${run.stdout}`)
+      return JSON.parse(run.stdout) as { name: string; version: string; state: string }
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
