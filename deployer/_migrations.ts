@@ -93,14 +93,14 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
  * @example
  * const { from, to } = migrateDatabase(db, '/data/state.db') // { from: 0, to: 1 } on a new file
  */
-export function migrateDatabase(db: Database.Database, file: string): { from: number; to: number } {
-  const to = MIGRATIONS.length
+export function migrateDatabase(db: Database.Database, file: string, migrations: readonly string[] = MIGRATIONS): { from: number; to: number } {
+  const to = migrations.length
   const readVersion = (): number => db.pragma('user_version', { simple: true }) as number
   // Read and bump inside one write transaction, so two processes opening a new file never both migrate.
   const step = db.transaction((): boolean => {
     const current = readVersion()
     if (current >= to) return false
-    db.exec(MIGRATIONS[current]!)
+    db.exec(migrations[current]!)
     db.pragma(`user_version = ${current + 1}`)
     return true
   })

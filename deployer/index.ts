@@ -3,10 +3,11 @@
  * supervised, versioned instance `name@version`; see deployer.ts.
  */
 export { Deployer, type DeployRequest, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './deployer.js'
-export { resolveDeployerOptions, type DeployerOptions, type ResolvedDeployerOptions } from './options.js'
+export { resolveDeployerOptions, type DeployerOptions, type InstanceEnv, type ResolvedDeployerOptions } from './options.js'
 export { DEPLOYER_ERRORS, createDeployerError, type DeployerErrorCode } from './errors.js'
 export type { Launcher, LaunchSpec, LaunchedProcess, ExitInfo } from './launcher.js'
 export { createChildProcessLauncher } from './child-process-launcher.js'
 export type { LogEntry, LogStore, LogStream } from './log-store.js'
 export type { EventRecord, InstanceState, PackageRecord, VersionRecord, AliasRecord } from './state-store.js'
 export { parseRef, type VersionRef } from './ref.js'
+export { openSqliteDatabase } from './sqlite-database.js'

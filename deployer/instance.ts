@@ -52,6 +52,7 @@ export class Instance {
     return {
       ...options.baseEnv,
       ...(descriptor.runtime.env ?? {}),
+      ...options.instanceEnv?.({ name, version }),
       [descriptor.api.portEnv ?? 'PORT']: String(port),
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -8,6 +8,9 @@ import { resolve } from 'node:path'
 import type { Launcher } from './launcher.js'
 import { resolveUnpackLimits, type ResolvedUnpackLimits, type UnpackLimits } from './unpack-limits.js'
 
+/** Extra environment for a replica of `name@version`, asked for at each launch. */
+export type InstanceEnv = (ref: { name: string; version: string }) => Readonly<Record<string, string>>
+
 export interface DeployerOptions {
   /** The data directory (FERRY_HOME, default ./.ferry). */
   dataDir?: string
@@ -30,6 +33,8 @@ export interface DeployerOptions {
   /** Python used to create each version's virtual environment (FERRY_PYTHON, default python3). */
   python?: string
   launcher?: Launcher
+  /** Variables added to each replica's environment at launch (the gateway's tracking URL and token). */
+  instanceEnv?: InstanceEnv
   logs?: { maxFileBytes?: number; maxFiles?: number; tailLines?: number }
 }
 
@@ -47,6 +52,7 @@ export interface ResolvedDeployerOptions {
   readonly stopGraceMs: number
   readonly python: string
   readonly launcher: Launcher | undefined
+  readonly instanceEnv: InstanceEnv | undefined
   readonly logs: Readonly<{ maxFileBytes?: number; maxFiles?: number; tailLines?: number }>
   /** The few server variables model processes see: PATH, HOME, locale, TZ, TMPDIR. */
   readonly baseEnv: Readonly<Record<string, string>>
@@ -93,6 +99,7 @@ export function resolveDeployerOptions(options: DeployerOptions = {}): ResolvedD
     stopGraceMs: positive('stopGraceMs', options.stopGraceMs ?? Number(env['FERRY_STOP_GRACE_MS'] ?? 5000)),
     python: options.python ?? env['FERRY_PYTHON'] ?? 'python3',
     launcher: options.launcher,
+    instanceEnv: options.instanceEnv,
     logs: Object.freeze({ ...options.logs }),
     baseEnv: Object.freeze(baseEnv),
     setupEnv: Object.freeze(setupEnv),

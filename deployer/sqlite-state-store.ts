@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { createDeployerError } from './errors.js'
-import { migrateDatabase } from './_migrations.js'
+import { MIGRATIONS } from './_migrations.js'
+import { openSqliteDatabase } from './sqlite-database.js'
 import { sortByNameAndVersion } from './state-store.js'
 import type { AliasRecord, EventFilter, EventRecord, InstanceState, PackageRecord, ProcessRecord, StateStore, VersionPatch, VersionRecord } from './state-store.js'
 
@@ -36,26 +37,6 @@ const toEvent = (r: EventRow): EventRecord => ({ id: r.id, time: r.time, name: r
 
 function isForeignKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
-}
-
-/** Opens the file with the pragmas the store relies on and migrates it; a damaged file is a FerryError. */
-function openDatabase(file: string): Database.Database {
-  const db = new Database(file)
-  try {
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('foreign_keys = ON')
-    db.pragma('busy_timeout = 5000')
-    migrateDatabase(db, file)
-    return db
-  } catch (error) {
-    db.close()
-    const code = (error as { code?: unknown }).code
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw createDeployerError('E_STATE_DB_INVALID', `${file} is not a readable SQLite database (${(error as Error).message})`, { path: file, cause: error })
-    }
-    throw error
-  }
 }
 
 /** Every fixed statement, prepared once per store. */
@@ -103,7 +84,7 @@ export class SqliteStateStore implements StateStore {
     this.now = options.now ?? (() => new Date())
     this.maxEvents = Math.max(1, Math.floor(options.maxEvents ?? DEFAULT_MAX_EVENTS))
     this.pruneEvery = Math.max(1, Math.min(1000, Math.floor(this.maxEvents / 100)))
-    this.db = openDatabase(file)
+    this.db = openSqliteDatabase(file, MIGRATIONS)
     this.sql = prepareStatements(this.db)
   }
 

@@ -4,6 +4,8 @@ import type { OpenApiDocument } from './openapi.js'
 const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } })
 const error = { description: 'An error: `{"error": {"code", "message", "hint", "details"}}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
 const ref = { name: 'ref', in: 'path', required: true, description: 'name@version', schema: { type: 'string' } }
+const runId = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } }
+const artifact = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$' } }
 const op = (summary: string, extra: Record<string, unknown> = {}) => ({ summary, tags: ['ferry'], security: [{ bearer: [] }], responses: { 200: json('OK'), 401: error, 404: error }, ...extra })
 
 /** The document, e.g. `mergeOpenApi(createGatewayOpenApi('0.1.0'), models)`. */
@@ -37,6 +39,16 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         put: op('Require a token for inference on the model', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }] }),
         delete: op('Open inference on the model again', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }] }),
       },
+      '/api/runs': {
+        get: op('Tracked runs, newest first, filtered', { parameters: ['model', 'version', 'since', 'q', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })) }),
+        post: op('Record a run (an instance with its FERRY_TRACKING_TOKEN, or the admin naming model and version)', { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { model: { type: 'string' }, version: { type: 'string' }, params: { type: 'object' }, metrics: { type: 'object', additionalProperties: { type: 'number' } }, tags: { type: 'object', additionalProperties: { type: 'string' } }, status: { enum: ['running', 'finished', 'failed'] }, startedAt: { type: 'string', format: 'date-time' }, endedAt: { type: 'string', format: 'date-time' }, requestId: { type: 'string' } } } } } }, responses: { 201: json('recorded'), 400: error, 401: error, 403: error } }),
+      },
+      '/api/runs/{id}': { get: op('Show a run', { parameters: [runId] }), patch: op('Merge params, metrics, tags or status into a run', { parameters: [runId] }) },
+      '/api/runs/{id}/artifacts/{name}': {
+        get: op('Download an artifact', { parameters: [runId, artifact] }),
+        put: op('Store an artifact (raw body, up to 20 MB)', { parameters: [runId, artifact], requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } }),
+      },
+      '/api/requests': { get: op('Prediction history: every proxied request, newest first', { parameters: ['model', 'version', 'since', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })) }) },
       '/api/models/{name}/aliases/{alias}': { put: op('Point an alias at a version', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'alias', in: 'path', required: true, schema: { type: 'string' } }] }) },
     },
     components: {

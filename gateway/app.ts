@@ -14,15 +14,23 @@ import { createDocsRoutes } from './docs-routes.js'
 import { createGatewayError, GATEWAY_ERRORS } from './errors.js'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js'
 import type { Observability } from './observability.js'
+import type { RequestHistory } from './request-history.js'
+import type { RunStore } from './run-store.js'
+import { createRunsRoutes, type TrackingEnv } from './runs-routes.js'
+import type { TrackingTokens } from './tracking-token.js'
 
 export interface GatewayAppOptions {
   deployer: Deployer
   token: string
   maxUploadBytes: number
   observability: Observability
+  /** Tracked runs and prediction history, and the tokens instances record runs with. */
+  tracking: { runs: RunStore; requests: RequestHistory; tokens: TrackingTokens }
   /** Logs an unexpected error (default: console.error). */
   logError?: (error: unknown) => void
 }
+
+const RUN_WRITES = /^(POST \/api\/runs|PATCH \/api\/runs\/[^/]+|PUT \/api\/runs\/[^/]+\/artifacts\/[^/]+)$/
 
 /**
  * Builds the app; test it with `app.request()`.
@@ -30,8 +38,8 @@ export interface GatewayAppOptions {
  * const app = createGatewayApp({ deployer, token, maxUploadBytes: 1 << 30, observability })
  * const res = await app.request('/health')
  */
-export function createGatewayApp(options: GatewayAppOptions): Hono {
-  const app = new Hono()
+export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> {
+  const app = new Hono<TrackingEnv>()
   const logError = options.logError ?? ((error: unknown) => console.error(error))
 
   app.onError((error, c) => {
@@ -55,12 +63,22 @@ export function createGatewayApp(options: GatewayAppOptions): Hono {
   app.route('/', createConsoleRoutes())
 
   app.use('/api/*', async (c, next) => {
-    if (!isAuthorized(c.req.header('authorization'), options.token)) {
-      c.header('WWW-Authenticate', 'Bearer realm="ferry"')
-      throw createGatewayError('E_UNAUTHORIZED', 'a valid admin token is required')
+    const header = c.req.header('authorization')
+    if (isAuthorized(header, options.token)) {
+      c.set('trackingScope', undefined)
+      return next()
     }
-    await next()
+    const scope = options.tracking.tokens.verify(header)
+    if (scope) {
+      // An instance's tracking token records its own runs, and does nothing else.
+      if (!RUN_WRITES.test(`${c.req.method} ${c.req.path}`)) throw createGatewayError('E_FORBIDDEN', 'a tracking token may only record runs (POST /api/runs, PATCH /api/runs/:id, PUT /api/runs/:id/artifacts/:name)')
+      c.set('trackingScope', scope)
+      return next()
+    }
+    c.header('WWW-Authenticate', 'Bearer realm="ferry"')
+    throw createGatewayError('E_UNAUTHORIZED', 'a valid admin token is required')
   })
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes))
+  app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
   return app
 }

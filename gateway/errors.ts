@@ -13,8 +13,15 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_BODY_INVALID: { status: 400, hint: 'Fix the fields named in details; unknown fields are refused.' },
   E_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the content type the route expects: application/json, or a package zip as application/zip or multipart/form-data.' },
   E_PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body, or raise the limit the server was started with.' },
+  E_FORBIDDEN: { status: 403, hint: 'A tracking token may only record runs of its own model@version; use the admin token for anything else.' },
+  E_QUERY_INVALID: { status: 400, hint: 'Fix the query parameter named in details (e.g. since must be an ISO 8601 time, limit a whole number).' },
+  // Tracked runs
+  E_RUN_NOT_FOUND: { status: 404, hint: 'List runs with GET /api/runs; ids are never reused.' },
+  E_ARTIFACT_NOT_FOUND: { status: 404, hint: 'The run lists its artifacts under "artifacts".' },
+  E_ARTIFACT_NAME_INVALID: { status: 400, hint: 'Artifact names are 1-100 characters of letters, digits, ".", "_" and "-", not starting with ".".' },
   // The CLI as a client
   E_GATEWAY_UNREACHABLE: { status: 503, hint: 'Start the server with `ferry serve`, or point --gateway / FERRY_GATEWAY at it.' },
+  E_STARTING: { status: 503, hint: 'The server is opening its data directory; retry after Retry-After seconds.' },
   E_INTERNAL: { status: 500, hint: 'An internal error: the gateway log has the details. This is a bug in Ferry.' },
   // Proxy
   E_PROXY_PATH_INVALID: { status: 400, hint: 'Remove ".", ".." segments, encoded slashes (%2F, %5C), backslashes and NUL from the path after /models/<name>/.' },

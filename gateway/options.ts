@@ -14,6 +14,7 @@ export interface GatewayOptions {
   maxUploadBytes?: number
   /** How long an instance may stay silent before the proxy answers 504 (default 60 s). */
   upstreamTimeoutMs?: number
+  requestHistory?: number
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -26,6 +27,8 @@ export interface ResolvedGatewayOptions {
   readonly token: string | undefined
   readonly maxUploadBytes: number
   readonly upstreamTimeoutMs: number
+  /** Proxied requests kept in the prediction history (FERRY_REQUEST_HISTORY). */
+  readonly requestHistory: number
 }
 
 function parsePort(value: number | string): number {
@@ -54,5 +57,6 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
     token,
     maxUploadBytes: positive('max upload size', options.maxUploadBytes ?? Number(env['FERRY_MAX_UPLOAD_MB'] ?? 4096) * 1024 * 1024),
     upstreamTimeoutMs: positive('upstream timeout', options.upstreamTimeoutMs ?? Number(env['FERRY_UPSTREAM_TIMEOUT_MS'] ?? 60_000)),
+    requestHistory: positive('request history size', options.requestHistory ?? Number(env['FERRY_REQUEST_HISTORY'] ?? 100_000)),
   })
 }

@@ -4,8 +4,10 @@
  * finish, then stops the instances (their desired state is kept, so the next start brings them
  * back) and flushes state.
  */
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
 import { Deployer, type DeployerOptions } from '../deployer/index.js'
 import { isAuthorizedByHash, loadAdminToken } from './admin-token.js'
@@ -14,7 +16,11 @@ import { createGatewayApp } from './app.js'
 import { createModelProxy } from './model-proxy.js'
 import { createObservability } from './observability.js'
 import { readFerryVersion } from '../packager/repo-root.js'
-import { resolveGatewayOptions, type GatewayOptions } from './options.js'
+import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js'
+import { RequestHistory } from './request-history.js'
+import { RunStore } from './run-store.js'
+import { openTrackingDatabase } from './tracking-db.js'
+import { loadTrackingTokens } from './tracking-token.js'
 
 export interface RunningGateway {
   url: string
@@ -38,10 +44,73 @@ const DRAIN_MS = 10_000
  */
 export async function startGateway(options: GatewayOptions & { deployer?: DeployerOptions } = {}): Promise<RunningGateway> {
   const resolved = resolveGatewayOptions(options)
-  const deployer = await Deployer.open({ ...options.deployer, dataDir: resolved.dataDir, ...(options.env ? { env: options.env } : {}) })
+  // Listen first: instances are told the gateway's URL (for tracking) when they start, and with
+  // --port 0 it is known only now. Until everything is open, requests get 503.
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting
+  let handleUpgrade = (_req: IncomingMessage, socket: Duplex, _head: Buffer) => { socket.destroy() }
+  const server: Server = createServer((req, res) => handle(req, res))
+  server.on('upgrade', (req, socket, head) => handleUpgrade(req, socket, head))
+  server.keepAliveTimeout = 65_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(resolved.port, resolved.host, () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
+  const url = `http://${host}:${port}`
+
+  let opened: Awaited<ReturnType<typeof openParts>>
+  try {
+    opened = await openParts(resolved, options, url)
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    throw error
+  }
+  const { deployer, token, source, observability, tracking, proxy, listener } = opened
+  handle = (req, res) => { if (!proxy.handle(req, res)) void listener(req, res) }
+  handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
+
+  let closing: Promise<void> | undefined
+  return {
+    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer,
+    close() {
+      closing ??= (async () => {
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
+        await drained
+        clearTimeout(timer)
+        proxy.close()
+        await deployer.close()
+        observability.close()
+        tracking.requests.close()
+        tracking.db.close()
+      })()
+      return closing
+    },
+  }
+}
+
+function answerStarting(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+  res.end(JSON.stringify(createGatewayError('E_STARTING', 'the server is starting').toJSON()))
+}
+
+/** The deployer, the tracking database, the Hono app and the model proxy, for the gateway at `url`. */
+async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions }, url: string) {
+  const tokens = await loadTrackingTokens(resolved.dataDir)
+  const trackingUrl = `${url}/api/runs`
+  const deployer = await Deployer.open({
+    ...options.deployer,
+    dataDir: resolved.dataDir,
+    ...(options.env ? { env: options.env } : {}),
+    instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }) }),
+  })
+  const db = openTrackingDatabase(deployer.options.dataDir)
+  const tracking = { db, tokens, runs: new RunStore(db, join(deployer.options.dataDir, 'runs')), requests: new RequestHistory(db, { retain: resolved.requestHistory }) }
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
   const observability = createObservability(deployer, readFerryVersion())
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability })
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const proxy = createModelProxy({
@@ -56,37 +125,9 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     },
     onResponse(record) {
       if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000 })
+      tracking.requests.record(record)
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
     },
   })
-  const server: Server = createServer((req, res) => {
-    if (!proxy.handle(req, res)) void listener(req, res)
-  })
-  server.on('upgrade', (req, socket, head) => {
-    if (!proxy.handleUpgrade(req, socket, head)) socket.destroy()
-  })
-  server.keepAliveTimeout = 65_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(resolved.port, resolved.host, () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
-  let closing: Promise<void> | undefined
-  return {
-    url: `http://${host}:${port}`, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer,
-    close() {
-      closing ??= (async () => {
-        const drained = new Promise<void>((resolve) => server.close(() => resolve()))
-        server.closeIdleConnections()
-        const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
-        await drained
-        clearTimeout(timer)
-        proxy.close()
-        await deployer.close()
-        observability.close()
-      })()
-      return closing
-    },
-  }
+  return { deployer, token, source, observability, tracking, proxy, listener }
 }

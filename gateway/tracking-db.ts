@@ -1,0 +1,62 @@
+/**
+ * The gateway's own database, `<data dir>/tracking.db`: tracked runs with their artifacts, and the
+ * prediction history (one row per proxied request). Kept apart from the deployer's state.db so
+ * inference traffic never contends with deploys. Same opening rules (WAL, synchronous=FULL,
+ * append-only migrations).
+ */
+import type Database from 'better-sqlite3'
+import { join } from 'node:path'
+import { openSqliteDatabase } from '../deployer/index.js'
+
+export const TRACKING_DB_FILE = 'tracking.db'
+
+/** Schema migrations, oldest first; append only. */
+export const TRACKING_MIGRATIONS: readonly string[] = Object.freeze([
+  // 1: runs, their artifacts, and the prediction history
+  `
+  CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    model       TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    params      TEXT NOT NULL,
+    metrics     TEXT NOT NULL,
+    tags        TEXT NOT NULL,
+    request_id  TEXT
+  ) STRICT;
+  CREATE INDEX runs_by_model ON runs (model, version, id);
+  CREATE INDEX runs_by_start ON runs (started_at);
+
+  CREATE TABLE run_artifacts (
+    run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    size          INTEGER NOT NULL CHECK (size >= 0),
+    content_type  TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+  ) STRICT;
+
+  CREATE TABLE requests (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    time            TEXT NOT NULL,
+    model           TEXT NOT NULL,
+    version         TEXT,
+    method          TEXT NOT NULL,
+    path            TEXT NOT NULL,
+    status          INTEGER NOT NULL,
+    duration_ms     REAL NOT NULL,
+    request_bytes   INTEGER NOT NULL,
+    response_bytes  INTEGER NOT NULL,
+    request_id      TEXT
+  ) STRICT;
+  CREATE INDEX requests_by_model ON requests (model, version, id);
+  `,
+])
+
+/** @example const db = openTrackingDatabase('/data') */
+export function openTrackingDatabase(dataDir: string): Database.Database {
+  return openSqliteDatabase(join(dataDir, TRACKING_DB_FILE), TRACKING_MIGRATIONS)
+}
