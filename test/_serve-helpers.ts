@@ -15,6 +15,9 @@ import type { TestContext } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
 import { makeTempDir, runFerry } from './_helpers.js'
 
+/** What `ferry deploy --json` prints, plus `name` and `version` split from `ref`. */
+export interface DeployedVersion { ref: string; name: string; version: string; url: string; digest: string; state: string; aliases: string[] }
+
 export interface FerryServe {
   url: string
   token: string
@@ -25,7 +28,7 @@ export interface FerryServe {
   /** fetch() against the gateway with the admin token; `path` starts with `/`. */
   api(path: string, init?: RequestInit): Promise<Response>
   /** `ferry deploy <folder> --json` against this server; resolves to the ready instance. */
-  deployFolder(folder: string, args?: string[]): Promise<{ name: string; version: string; state: string; [key: string]: unknown }>
+  deployFolder(folder: string, args?: string[]): Promise<DeployedVersion>
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>
 }
@@ -60,7 +63,9 @@ export async function startFerryServe(t: TestContext, options: { env?: NodeJS.Pr
     async deployFolder(folder, args = []) {
       const run = await runFerry(['deploy', folder, '--gateway', url, '--token', token, '--json', ...args])
       if (run.code !== 0) throw new Error(`ferry deploy ${folder} exited ${run.code}: ${run.stderr}${run.stdout}`)
-      return JSON.parse(run.stdout) as { name: string; version: string; state: string }
+      const deployed = JSON.parse(run.stdout) as Omit<DeployedVersion, 'name' | 'version'>
+      const at = deployed.ref.lastIndexOf('@')
+      return { ...deployed, name: deployed.ref.slice(0, at), version: deployed.ref.slice(at + 1) }
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM')
