@@ -30,29 +30,33 @@ export interface RequestHistoryOptions {
   flushMs?: number
 }
 
+/** A row in the column order of the INSERT. */
+type QueuedRow = [string, string, string | null, string, string, number, number, number, number, string | null]
+
 interface RequestRow { id: number; time: string; model: string; version: string | null; method: string; path: string; status: number; duration_ms: number; request_bytes: number; response_bytes: number; request_id: string | null }
 
 export class RequestHistory {
-  private buffer: Array<Omit<RequestRow, 'id'>> = []
+  private buffer: QueuedRow[] = []
   private timer: NodeJS.Timeout | undefined
-  private readonly writeBatch: (rows: Array<Omit<RequestRow, 'id'>>) => void
+  private readonly writeBatch: (rows: QueuedRow[]) => void
 
   constructor(private readonly db: Database.Database, private readonly options: RequestHistoryOptions) {
-    const insert = db.prepare('INSERT INTO requests (time, model, version, method, path, status, duration_ms, request_bytes, response_bytes, request_id) VALUES (@time, @model, @version, @method, @path, @status, @duration_ms, @request_bytes, @response_bytes, @request_id)')
+    // One statement per batch: SQLite unpacks the JSON array itself, far cheaper than a call per row.
+    const insert = db.prepare(`INSERT INTO requests (time, model, version, method, path, status, duration_ms, request_bytes, response_bytes, request_id)
+      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9 FROM json_each(?)`)
     const prune = db.prepare('DELETE FROM requests WHERE id <= (SELECT MAX(id) FROM requests) - ?')
-    this.writeBatch = db.transaction((rows: Array<Omit<RequestRow, 'id'>>) => {
-      for (const row of rows) insert.run(row)
+    this.writeBatch = db.transaction((rows: QueuedRow[]) => {
+      insert.run(JSON.stringify(rows))
       prune.run(options.retain)
     })
   }
 
   /** Queues one finished request. */
   record(record: ProxyRecord, endedAt = new Date()): void {
-    this.buffer.push({
-      time: endedAt.toISOString(), model: record.model, version: record.version, method: record.method, path: record.path,
-      status: record.status, duration_ms: Math.round(record.durationMs * 1000) / 1000,
-      request_bytes: record.requestBytes, response_bytes: record.responseBytes, request_id: record.requestId || null,
-    })
+    this.buffer.push([
+      endedAt.toISOString(), record.model, record.version, record.method, record.path, record.status,
+      Math.round(record.durationMs * 1000) / 1000, record.requestBytes, record.responseBytes, record.requestId || null,
+    ])
     this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 250).unref()
   }
 

@@ -85,6 +85,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         observability.close()
         tracking.requests.close()
         tracking.db.close()
+        tracking.historyDb.close()
       })()
       return closing
     },
@@ -107,7 +108,8 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }) }),
   })
   const db = openTrackingDatabase(deployer.options.dataDir)
-  const tracking = { db, tokens, runs: new RunStore(db, join(deployer.options.dataDir, 'runs')), requests: new RequestHistory(db, { retain: resolved.requestHistory }) }
+  const historyDb = openTrackingDatabase(deployer.options.dataDir, 'history')
+  const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(deployer.options.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
   const observability = createObservability(deployer, readFerryVersion())
   const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking })

@@ -56,7 +56,13 @@ export const TRACKING_MIGRATIONS: readonly string[] = Object.freeze([
   `,
 ])
 
-/** @example const db = openTrackingDatabase('/data') */
-export function openTrackingDatabase(dataDir: string): Database.Database {
-  return openSqliteDatabase(join(dataDir, TRACKING_DB_FILE), TRACKING_MIGRATIONS)
+/**
+ * Opens tracking.db. Runs are acknowledged to their sender, so their connection syncs every commit
+ * (FULL); the prediction history is nobody's acknowledged write, so its own connection uses NORMAL
+ * (WAL keeps it intact through a process crash; a machine crash may drop the last batch) and its
+ * batches never block the event loop on an fsync.
+ * @example const db = openTrackingDatabase('/data'); const history = openTrackingDatabase('/data', 'history')
+ */
+export function openTrackingDatabase(dataDir: string, use: 'runs' | 'history' = 'runs'): Database.Database {
+  return openSqliteDatabase(join(dataDir, TRACKING_DB_FILE), TRACKING_MIGRATIONS, { synchronous: use === 'runs' ? 'FULL' : 'NORMAL' })
 }
