@@ -8,8 +8,9 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 // RFC 9110 §7.6.1: meant for one connection, never forwarded. proxy-connection is the
 // non-standard variant old clients still send.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
-// Headers the proxy sets itself; a client's own values are replaced, not trusted.
-const REPLACED = new Set(['host', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-request-id'])
+// Headers the proxy sets itself; a client's own values are replaced, not trusted. `expect` is
+// answered by the gateway's own server (100 Continue), never passed on.
+const REPLACED = new Set(['host', 'expect', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-request-id'])
 const SANE_REQUEST_ID = /^[A-Za-z0-9._~:+=/-]{1,128}$/
 
 /** The client's X-Request-Id when it is a plain token of at most 128 characters, else a new UUID. */

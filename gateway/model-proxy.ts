@@ -6,8 +6,9 @@
  * for an unknown model or version, 503 when no replica is ready, 502 when the replica cannot be
  * reached, 504 when it is too slow.
  */
-import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Duplex } from 'node:stream'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { Pool, type Dispatcher } from 'undici'
+import { Readable, type Duplex } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import type { FerryError } from '../packager/ferry-error.js'
 import { createGatewayError } from './errors.js'
@@ -58,7 +59,8 @@ const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  */
 export function createModelProxy(options: ModelProxyOptions): ModelProxy {
   const timeoutMs = options.upstreamTimeoutMs ?? 60_000
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' })
+  // undici's Pool: in the proxy benchmark, about twice node:http's keep-alive Agent (README).
+  const pools = new Map<number, Pool>()
   const pickPort = createPicker()
   const tunnels = new Set<Duplex>()
 
@@ -68,7 +70,6 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     const started = performance.now()
     const requestId = pickRequestId(req.headers)
     const record: ProxyRecord = { model: found.ok ? found.target.path.name : found.model, version: found.ok ? found.target.version : null, status: 0, durationMs: 0, requestBytes: 0, responseBytes: 0, requestId, method: req.method ?? 'GET', path: req.url ?? '/' }
-    req.on('data', (chunk: Buffer) => { record.requestBytes += chunk.length })
     res.once('close', () => {
       record.status = res.headersSent ? res.statusCode : 499 // 499: the client left before an answer
       record.durationMs = performance.now() - started
@@ -77,65 +78,81 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     if (!found.ok) {
       if (found.ref) record.version = found.ref.slice(found.ref.lastIndexOf('@') + 1)
       sendError(res, found.error, { ...found.headers, 'x-request-id': requestId, ...(found.ref ? { 'x-ferry-version': found.ref } : {}) }, record)
-      req.resume() // drain the body so the connection can be reused
+      req.on('data', (chunk: Buffer) => { record.requestBytes += chunk.length }) // drain the body so the connection can be reused
       return true
     }
     forward(req, res, found.target, requestId, record, 0)
     return true
   }
 
+  function poolFor(port: number): Pool {
+    let pool = pools.get(port)
+    if (!pool) {
+      pool = new Pool(`http://127.0.0.1:${port}`, { connections: 256, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+      pools.set(port, pool)
+    }
+    return pool
+  }
+
   function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, requestId: string, record: ProxyRecord, attempt: number): void {
     const port = pickPort(target)
-    const bodyless = RETRYABLE_METHODS.has(req.method ?? 'GET') && !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0'
+    const method = req.method ?? 'GET'
+    const bodyless = RETRYABLE_METHODS.has(method) && !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0'
     const meta = { 'x-request-id': requestId, 'x-ferry-version': target.ref }
-    const upstream = request({ host: '127.0.0.1', port, method: req.method, path: target.path.upstreamPath, headers: buildUpstreamHeaders(req, { port, requestId, prefix: target.path.prefix }), agent })
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      console.error(`model proxy: ${target.ref} on port ${port} sent nothing for ${timeoutMs} ms (${req.method} ${target.path.upstreamPath}, request ${requestId})`)
-      if (res.headersSent) res.destroy()
-      else sendError(res, createGatewayError('E_UPSTREAM_TIMEOUT', `${target.ref} did not answer within ${timeoutMs} ms`, { details: { timeoutMs } }), meta, record)
-      upstream.destroy()
-    }, timeoutMs)
-    const onClientClose = () => {
-      clearTimeout(timer)
-      if (!res.writableFinished) upstream.destroy()
-    }
+    const abort = new AbortController()
+    const onClientClose = () => { if (!res.writableFinished) abort.abort() }
     res.once('close', onClientClose)
-    if (!bodyless) req.on('data', () => timer.refresh())
-
-    upstream.on('response', (upRes) => {
-      timer.refresh()
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, { ...stripHopByHop(upRes.headers), ...meta })
-      upRes.on('data', (chunk: Buffer) => { record.responseBytes += chunk.length; timer.refresh() })
-      upRes.on('end', () => clearTimeout(timer))
-      upRes.on('error', () => res.destroy()) // the replica died mid-answer: the client sees a cut response
-      upRes.pipe(res)
-    })
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
-      if (timedOut) return
-      if (res.headersSent) return void res.destroy()
-      const retry = attempt === 0 && bodyless && (error.code === 'ECONNREFUSED' || (upstream.reusedSocket && error.code === 'ECONNRESET'))
-      if (retry && !res.destroyed) {
-        res.off('close', onClientClose)
-        return forward(req, res, target, requestId, record, attempt + 1)
+    const fail = (error: Error & { code?: string }) => {
+      res.off('close', onClientClose)
+      if (res.headersSent || res.destroyed) return void res.destroy()
+      const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET'
+      if (attempt === 0 && bodyless && refused) return forward(req, res, target, requestId, record, attempt + 1)
+      if (error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT') {
+        console.error(`model proxy: ${target.ref} on port ${port} sent nothing for ${timeoutMs} ms (${method} ${target.path.upstreamPath}, request ${requestId})`)
+        return sendError(res, createGatewayError('E_UPSTREAM_TIMEOUT', `${target.ref} did not answer within ${timeoutMs} ms`, { details: { timeoutMs } }), meta, record)
       }
-      console.error(`model proxy: ${target.ref} on port ${port} unreachable (${req.method} ${target.path.upstreamPath}, request ${requestId}): ${error.code ?? ''} ${error.message}`)
+      console.error(`model proxy: ${target.ref} on port ${port} unreachable (${method} ${target.path.upstreamPath}, request ${requestId}): ${error.code ?? ''} ${error.message}`)
       sendError(res, createGatewayError('E_UPSTREAM_UNREACHABLE', `${target.ref} could not be reached`, { details: { cause: error.code ?? 'error' } }), meta, record)
+    }
+    poolFor(port).request({
+      method: method as Dispatcher.HttpMethod,
+      path: target.path.upstreamPath,
+      headers: buildUpstreamHeaders(req, { port, requestId, prefix: target.path.prefix }) as Record<string, string | string[]>,
+      body: bodyless ? null : Readable.from(countBytes(req, record), { objectMode: false }),
+      signal: abort.signal,
+    }).then(({ statusCode, headers, body }) => {
+      if (res.destroyed) return void body.destroy()
+      res.writeHead(statusCode, { ...stripHopByHop(headers as IncomingHttpHeaders), ...meta })
+      body.on('data', (chunk: Buffer) => { record.responseBytes += chunk.length })
+      body.on('error', (error: Error & { code?: string }) => {
+        // The replica died or went silent mid-answer: the client sees a cut response.
+        if (error.code === 'UND_ERR_BODY_TIMEOUT') console.error(`model proxy: ${target.ref} on port ${port} stopped answering for ${timeoutMs} ms (request ${requestId})`)
+        res.destroy()
+      })
+      body.pipe(res)
+    }, (error: Error & { code?: string }) => {
+      if (abort.signal.aborted) return // the client left; nothing to answer
+      fail(error)
     })
-    if (bodyless) upstream.end()
-    else req.pipe(upstream)
   }
 
   return {
     handle,
     handleUpgrade: (req, socket, head) => proxyUpgrade(req, socket, head, { resolve: options.resolve, pickPort, timeoutMs, tunnels, onResponse: options.onResponse }),
     close() {
-      agent.destroy()
+      for (const pool of pools.values()) void pool.destroy()
+      pools.clear()
       for (const socket of tunnels) socket.destroy()
       tunnels.clear()
     },
+  }
+}
+
+/** The request body as undici reads it, counted into the record on the way. */
+async function* countBytes(req: IncomingMessage, record: ProxyRecord): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    record.requestBytes += chunk.length
+    yield chunk
   }
 }
 

@@ -2,8 +2,9 @@
  * `proxy` benchmark: what the gateway's model proxy costs per request. `wrk` (Debian package `wrk`)
  * drives `GET /health` of one examples/echo instance three ways in one run, each after a 2 s warm-up:
  * direct (`http://127.0.0.1:<instance>/health`), through the gateway (`/models/echo/health`), and
- * through nginx (Debian package `nginx`) as a reverse proxy with upstream keep-alive. Reports req/s
- * and p50/p99 for each and the ratios. Goal (issue): gateway ≥ 0.8 × nginx's throughput and ≤ 1 ms
+ * through nginx (Debian package `nginx`) as a reverse proxy with upstream keep-alive; then, for
+ * scale, the barest proxy each Node HTTP client allows (node:http, undici's Pool, http-proxy, and
+ * undici on two processes). Reports req/s and p50/p99 for each and the ratios. Goal (issue): gateway ≥ 0.8 × nginx's throughput and ≤ 1 ms
  * added p99 (gateway p99 minus direct p99).
  *
  * The gateway is a real `ferry serve` in a child process (`node bin/ferry.js serve --port 0 --data
@@ -56,6 +57,8 @@ export interface ProxyBenchResult {
   direct: WrkFigures
   gateway: WrkFigures
   nginx: WrkFigures
+  /** The smallest proxy each Node client library allows (no routing, logging or metrics): Node's ceiling here. */
+  alternatives: Record<string, WrkFigures & { vsNginx: number }>
   ratios: { gatewayVsNginx: number; gatewayVsDirect: number; nginxVsDirect: number }
   addedP99Ms: { gateway: number; nginx: number }
   goals: { gatewayVsNginx: string; addedP99Ms: string }
@@ -69,6 +72,14 @@ const GOAL_ADDED_P99_MS = 1
 const READY_TIMEOUT_MS = 15_000
 const STOP_TIMEOUT_MS = 15_000
 const NGINX_WORKERS = 1
+
+/** Bare proxies measured after the three targets, in this order. */
+const ALTERNATIVES = [
+  { name: 'bare node:http', kind: 'node-http', workers: 1 },
+  { name: 'bare undici Pool', kind: 'undici', workers: 1 },
+  { name: 'bare http-proxy', kind: 'http-proxy', workers: 1 },
+  { name: 'bare undici Pool x2', kind: 'undici', workers: 2 },
+] as const
 
 type Killable = { kill(signal: NodeJS.Signals): unknown }
 
@@ -341,6 +352,19 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
     const viaGateway = await measureTarget('gateway', gatewayUrl, options)
     const viaNginx = await measureTarget('nginx', nginxUrl, options)
 
+    const alternatives: ProxyBenchResult['alternatives'] = {}
+    for (const alternative of ALTERNATIVES) {
+      const port = await getFreePort('127.0.0.1')
+      const service = spawnService(process.execPath, [ferryPath('test', 'fixtures', 'programs', 'bare-proxy.js'), alternative.kind, String(port), String(echo.port), String(alternative.workers)], process.env, children)
+      try {
+        await waitForOk(`http://127.0.0.1:${port}/health`, alternative.name, service.child)
+        const figures = await measureTarget(alternative.name, `http://127.0.0.1:${port}/health`, options)
+        alternatives[alternative.name] = { ...figures, vsNginx: roundTo(figures.rps / viaNginx.rps, 3) }
+      } finally {
+        await stopChild(service.child)
+      }
+    }
+
     const ratios = {
       gatewayVsNginx: roundTo(viaGateway.rps / viaNginx.rps, 3),
       gatewayVsDirect: roundTo(viaGateway.rps / direct.rps, 3),
@@ -353,6 +377,7 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
       `gateway: \`ferry serve\` in a child process (one Node event loop), echo uploaded and deployed through its API${options.cpuProfDir ? `; run under --cpu-prof (slower), profile in ${options.cpuProfDir}` : ''}.`,
       `nginx ${nginxVersion()}: worker_processes ${NGINX_WORKERS} (the same one-core budget as the gateway's single event loop), upstream keepalive 64, HTTP/1.1 to the upstream, access_log off.`,
       `wrk, the proxy and the echo instance share ${cores} CPU core(s): a proxy's cost shows up as much in lower req/s as in latency, and the same client and upstream are used for all three.`,
+      'alternatives: the smallest keep-alive proxy each Node client allows (test/fixtures/programs/bare-proxy.js: no routing, logging, metrics or error pages), to show how far any Node proxy can go here; "x2" is node:cluster with two processes.',
       ...(direct.errors + viaGateway.errors + viaNginx.errors > 0 ? [`errors (non-2xx or socket): direct ${direct.errors}, gateway ${viaGateway.errors}, nginx ${viaNginx.errors}.`] : []),
     ]
     return {
@@ -363,6 +388,7 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
       direct,
       gateway: viaGateway,
       nginx: viaNginx,
+      alternatives,
       ratios,
       addedP99Ms,
       goals: { gatewayVsNginx: `>= ${GOAL_RATIO}`, addedP99Ms: `<= ${GOAL_ADDED_P99_MS}` },
