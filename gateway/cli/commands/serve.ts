@@ -17,6 +17,7 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
     for (const path of paths) {
       try {
         const absolute = resolve(context.cwd, path)
+        context.stderr.write(`  deploying ${path} (packing, installing its dependencies, waiting until healthy)…\n`)
         const zip = (await stat(absolute)).isDirectory() ? (await packFolder({ dir: absolute, outDir: join(scratch, String(deployed.length)) })).path : absolute
         const info = await gateway.deployer.deploy({ package: (await gateway.deployer.addPackage(zip)).digest })
         deployed.push(info.ref)
@@ -51,10 +52,12 @@ export default defineCommand<ServeResult>({
     })
     context.stderr.write([
       `ferry serving on ${gateway.url}`,
+      `  console  ${gateway.url}/   (sign in with the admin token)`,
       `  API      ${gateway.url}/api   (Authorization: Bearer <token>; token: ${gateway.tokenSource})`,
       `  docs     ${gateway.url}/docs   (OpenAPI: ${gateway.url}/openapi.json)`,
       `  models   ${gateway.url}/models/<name>/…`,
       `  metrics  ${gateway.url}/metrics`,
+      `  runs     ${gateway.url}/api/runs   (tracked runs; prediction history at /api/requests)`,
       `  data     ${gateway.dataDir}`,
       '',
     ].join('\n'))
