@@ -11,6 +11,8 @@ import type { Readable } from 'node:stream'
 import semver from 'semver'
 import type { Descriptor } from '../descriptors/descriptor.js'
 import { createChildProcessLauncher } from './child-process-launcher.js'
+import { openPackageFile, type PackageFile } from './package-file.js'
+import type { PackageManifest } from './_package-manifest.js'
 import { createDeployerError } from './errors.js'
 import { Instance } from './instance.js'
 import type { Launcher } from './launcher.js'
@@ -150,6 +152,14 @@ export class Deployer {
     const record = this.state.getPackage(digest)
     if (!record) throw createDeployerError('E_PACKAGE_NOT_FOUND', `no package with digest ${digest}`, { details: { digest } })
     return record
+  }
+
+  /** A file of a stored package, e.g. a sample input its descriptor names. */
+  async openPackageFile(digest: string, path: string): Promise<PackageFile> {
+    const record = this.getPackage(digest)
+    const stored = await this.packages.locate(digest)
+    if (!stored) throw createDeployerError('E_PACKAGE_NOT_FOUND', `package ${digest} is not on disk`, { details: { digest } })
+    return openPackageFile(stored.path, record.manifest as PackageManifest, path)
   }
 
   /** Deletes a package no version uses. */

@@ -40,6 +40,7 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   E_STATE_DB_INVALID: { status: 500, hint: 'state.db in the data directory is damaged or is not a SQLite database: restore it from a backup, or move it away to start with an empty state.' },
   E_STATE_DB_NEWER: { status: 500, hint: 'The data directory was last used by a newer Ferry: run that version, or point FERRY_HOME at another directory.' },
   E_PACKAGE_NOT_FOUND: { status: 404, hint: 'Upload the package zip again, or list the stored packages to find the right digest.' },
+  E_PACKAGE_FILE_NOT_FOUND: { status: 404, hint: "The package's manifest (GET /api/packages/:digest) lists the files it holds." },
   E_PACKAGE_IN_USE: { status: 409, hint: 'Delete the versions that use this package first; a deployed version keeps its package.' },
   E_VERSION_NOT_FOUND: { status: 404, hint: 'Deploy that version first, or list the model\'s versions to pick one that exists.' },
   E_VERSION_CONFLICT: { status: 409, hint: 'A version is immutable once taken: raise the version in descriptor.json and pack again, or deploy with bump to take the next free patch version.' },

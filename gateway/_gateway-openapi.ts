@@ -25,6 +25,7 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         get: op('Show a package', { parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string' } }] }),
         delete: op('Delete a package no version uses', { parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string' } }] }),
       },
+      '/api/packages/{digest}/files/{path}': { get: op('A file of a stored package (e.g. a sample input its descriptor names)', { parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string' } }, { name: 'path', in: 'path', required: true, schema: { type: 'string' } }] }) },
       '/api/deployments': { post: op('Deploy a package or version', { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['package'], additionalProperties: false, properties: { package: { type: 'string' }, replicas: { type: 'integer', minimum: 1, maximum: 64 }, alias: { type: 'string' }, wait: { type: 'boolean' }, bump: { type: 'boolean' } } } } } } }) },
       '/api/instances': { get: op('List versions') },
       '/api/instances/{ref}': { get: op('Show a version', { parameters: [ref] }), delete: op('Remove a version', { parameters: [ref] }) },

@@ -3,6 +3,7 @@
  * models and aliases. Each route is a thin translation to the Deployer; its FerryErrors become
  * JSON responses with their own status in app.ts.
  */
+import { extname } from 'node:path'
 import { Readable } from 'node:stream'
 import { Hono } from 'hono'
 import type { Deployer } from '../deployer/index.js'
@@ -11,6 +12,12 @@ import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
 import { createStreamRoutes } from './stream-routes.js'
+
+/** Content types of the package files the console shows (sample inputs); anything else is bytes. */
+const FILE_TYPES: Readonly<Record<string, string>> = {
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp',
+  '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.csv': 'text/csv; charset=utf-8', '.md': 'text/markdown; charset=utf-8',
+}
 
 const ZIP_TYPES = /^(application\/(zip|x-zip-compressed|octet-stream))\b/i
 
@@ -33,6 +40,17 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
   })
   api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
   api.get('/packages/:digest', (c) => c.json(deployer.getPackage(c.req.param('digest'))))
+  api.get('/packages/:digest/files/*', async (c) => {
+    const prefix = `/api/packages/${c.req.param('digest')}/files/`
+    const path = decodeURIComponent(c.req.path.slice(c.req.path.indexOf(prefix) + prefix.length))
+    const file = await deployer.openPackageFile(c.req.param('digest'), path)
+    return c.body(Readable.toWeb(file.stream) as ReadableStream, 200, {
+      'content-type': FILE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': String(file.size),
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+    })
+  })
   api.delete('/packages/:digest', async (c) => {
     await deployer.removePackage(c.req.param('digest'))
     return c.body(null, 204)

@@ -179,3 +179,20 @@ test('a model can require its own inference token; the admin API is unaffected',
   await api(gateway, '/models/valid/token', { method: 'DELETE' })
   assert.equal((await fetch(`${gateway.url}/models/valid/pid`)).status, 200, 'open again')
 })
+
+test('a stored package serves the files its manifest lists, and nothing else', async (t) => {
+  const gateway = await openGateway(t)
+  const upload = await api(gateway, '/packages', { method: 'POST', body: await readFile(await packFixture('valid', gateway.tmp)), headers: { 'content-type': 'application/zip' } })
+  const { digest } = (await upload.json()) as { digest: string }
+  const file = await api(gateway, `/packages/${digest}/files/server.js`)
+  assert.equal(file.status, 200)
+  assert.equal(await file.text(), await readFile(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'packages', 'valid', 'server.js'), 'utf8'))
+  const descriptor = await api(gateway, `/packages/${digest}/files/descriptor.json`)
+  assert.equal(descriptor.headers.get('content-type'), 'application/json')
+  for (const path of ['ferry.manifest.json', 'nope.txt', '..%2Fserver.js']) {
+    const res = await api(gateway, `/packages/${digest}/files/${path}`)
+    assert.equal(res.status, 404, path)
+    assert.equal(await errorCode(res), 'E_PACKAGE_FILE_NOT_FOUND', path)
+  }
+  assert.equal(await errorCode(await api(gateway, `/packages/${'0'.repeat(64)}/files/server.js`)), 'E_PACKAGE_NOT_FOUND')
+})
