@@ -1,0 +1,102 @@
+/**
+ * The management API client: every call carries the admin token, answers are parsed as JSON, and
+ * an error answer becomes an ApiError with the gateway's code, message, hint and details (the
+ * shape of gateway/errors.ts). A 401 signs the console out. Package uploads go through
+ * XMLHttpRequest, whose upload events give a progress bar.
+ */
+import { clearToken, readToken } from './auth.js'
+import type { PackageSummary } from './types.js'
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+    readonly details?: Record<string, unknown>,
+    readonly path?: string,
+  ) {
+    super(message)
+  }
+}
+
+type Listener = () => void
+const unauthorizedListeners = new Set<Listener>()
+
+/** Called whenever the server refuses the token (the app goes back to sign-in). */
+export function onUnauthorized(listener: Listener): void {
+  unauthorizedListeners.add(listener)
+}
+
+export function signOutOn401(status: number): void {
+  if (status !== 401) return
+  clearToken()
+  for (const listener of unauthorizedListeners) listener()
+}
+
+/** Builds an ApiError from an error body (or from whatever came instead). */
+export function toApiError(status: number, text: string): ApiError {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string; hint?: string; details?: Record<string, unknown>; path?: string } }
+    const e = body.error
+    if (e && typeof e.message === 'string') return new ApiError(status, e.code ?? `HTTP_${status}`, e.message, e.hint, e.details, e.path)
+  } catch { /* not JSON */ }
+  return new ApiError(status, `HTTP_${status}`, text.trim().slice(0, 300) || `the server answered ${status}`)
+}
+
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const token = readToken()
+  return token ? { authorization: `Bearer ${token}`, ...extra } : extra
+}
+
+/** fetch() with the token; throws ApiError on a non-2xx answer. */
+export async function request(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const { json, ...rest } = init
+  const headers = authHeaders({ ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers as Record<string, string> | undefined) })
+  const response = await fetch(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) })
+  if (!response.ok) {
+    signOutOn401(response.status)
+    throw toApiError(response.status, await response.text())
+  }
+  return response
+}
+
+async function call<T>(method: string, path: string, json?: unknown): Promise<T> {
+  const response = await request(`/api${path}`, { method, json })
+  if (response.status === 204) return undefined as T
+  return (await response.json()) as T
+}
+
+export const api = {
+  get: <T>(path: string) => call<T>('GET', path),
+  post: <T>(path: string, json?: unknown) => call<T>('POST', path, json ?? {}),
+  put: <T>(path: string, json?: unknown) => call<T>('PUT', path, json ?? {}),
+  patch: <T>(path: string, json?: unknown) => call<T>('PATCH', path, json ?? {}),
+  del: <T>(path: string) => call<T>('DELETE', path),
+}
+
+/** `/api` path segment for a name or a ref, encoded. */
+export const seg = (value: string) => encodeURIComponent(value)
+
+/**
+ * Uploads a package zip with progress (0..1, or null when the size is unknown).
+ * @example
+ * const pkg = await uploadPackage(file, (p) => { bar.value = p ?? 0 })
+ */
+export function uploadPackage(file: Blob, onProgress: (fraction: number | null) => void): Promise<PackageSummary> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', '/api/packages')
+    for (const [key, value] of Object.entries(authHeaders({ 'content-type': 'application/zip' }))) xhr.setRequestHeader(key, value)
+    xhr.upload.onprogress = (event) => onProgress(event.lengthComputable ? event.loaded / event.total : null)
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as PackageSummary)
+      else {
+        signOutOn401(xhr.status)
+        reject(toApiError(xhr.status, xhr.responseText))
+      }
+    }
+    xhr.onerror = () => reject(new ApiError(0, 'E_NETWORK', 'the upload was interrupted: is the server still running?'))
+    xhr.send(file)
+  })
+}

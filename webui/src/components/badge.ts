@@ -1,0 +1,15 @@
+/** A version's state as a coloured badge (colour is never the only cue: the word is there). */
+import { h } from '../dom.js'
+
+const TONE: Record<string, string> = {
+  ready: 'ok', installing: 'busy', starting: 'busy', restarting: 'busy', stopping: 'busy',
+  unhealthy: 'warn', crashed: 'bad', failed: 'bad', stopped: 'idle', finished: 'ok', running: 'busy',
+}
+
+export function stateBadge(state: string, reason?: string | null): HTMLElement {
+  return h('span', { class: `badge ${TONE[state] ?? 'idle'}`, title: reason ?? null, 'data-state': state }, state)
+}
+
+export function aliasChips(aliases: string[]): HTMLElement {
+  return h('span', { class: 'chips' }, aliases.map((a) => h('span', { class: 'chip' }, a)))
+}

@@ -1,0 +1,65 @@
+/**
+ * The package drop zone: drag a zip onto it or choose one with the file chooser; the upload's
+ * progress shows in a <progress> bar, and the outcome (the stored package, or every validation
+ * problem with its JSON path) below it.
+ */
+import { uploadPackage } from '../api.js'
+import { h, replace } from '../dom.js'
+import { formatBytes, shortDigest } from '../format.js'
+import { href } from '../router.js'
+import type { PackageSummary } from '../types.js'
+import { problemsView } from './problems.js'
+
+export function uploadZone(onUploaded: (pkg: PackageSummary) => void): HTMLElement {
+  const input = h('input', { type: 'file', id: 'package-file', accept: '.zip,application/zip', class: 'visually-hidden', 'aria-describedby': 'package-drop-hint' })
+  const choose = h('button', { type: 'button', class: 'primary' }, 'Choose a package…')
+  const progress = h('progress', { max: '1', value: '0', id: 'upload-progress', 'aria-label': 'Upload progress' })
+  const progressText = h('span', { class: 'muted', 'aria-live': 'polite' })
+  const progressRow = h('div', { class: 'progress-row', hidden: true }, progress, progressText)
+  const result = h('div', { class: 'upload-result' })
+  const zone = h('div', { class: 'dropzone' },
+    h('p', null, h('strong', null, 'Drop a package zip here'), ' or ', choose),
+    h('label', { for: 'package-file', class: 'visually-hidden' }, 'Package zip file'),
+    input,
+    h('p', { id: 'package-drop-hint', class: 'muted' }, 'A zip written by ', h('code', null, 'ferry pack'), '. It is checked before it is kept: nothing is stored when it is refused.'),
+    progressRow)
+
+  async function send(file: File): Promise<void> {
+    replace(result)
+    progressRow.hidden = false
+    progress.value = 0
+    progressText.textContent = `Uploading ${file.name} (${formatBytes(file.size)})…`
+    choose.disabled = true
+    try {
+      const pkg = await uploadPackage(file, (fraction) => {
+        if (fraction === null) progress.removeAttribute('value')
+        else progress.value = fraction
+        if (fraction === 1) progressText.textContent = `Checking ${file.name}…`
+      })
+      progress.value = 1
+      progressText.textContent = `${file.name}: ${pkg.created === false ? 'already stored' : 'stored'}`
+      replace(result, h('div', { class: 'ok-box', role: 'status' },
+        h('p', null, h('strong', null, `${pkg.name}@${pkg.version}`), ` ${pkg.created === false ? 'was already stored' : 'uploaded'} (digest `, h('code', null, shortDigest(pkg.digest)), ').'),
+        h('a', { class: 'button primary', href: `${href('deploy')}?package=${pkg.digest}` }, `Deploy ${pkg.name}@${pkg.version}`)))
+      onUploaded(pkg)
+    } catch (error) {
+      progressText.textContent = `${file.name}: refused`
+      replace(result, problemsView(error, `${file.name} was refused`))
+    } finally {
+      choose.disabled = false
+      input.value = ''
+    }
+  }
+
+  choose.addEventListener('click', () => input.click())
+  input.addEventListener('change', () => { const file = input.files?.[0]; if (file) void send(file) })
+  zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('over') })
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'))
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault()
+    zone.classList.remove('over')
+    const file = event.dataTransfer?.files[0]
+    if (file) void send(file)
+  })
+  return h('section', { 'aria-labelledby': 'upload-heading' }, h('h2', { id: 'upload-heading' }, 'Upload'), zone, result)
+}

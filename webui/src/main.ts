@@ -1,0 +1,100 @@
+/**
+ * The console's entry: the page frame (skip link, navigation, live indicator, sign-out, toasts),
+ * the routes, and sign-in when there is no token or the server refuses it.
+ */
+import { onUnauthorized } from './api.js'
+import { clearToken, readToken } from './auth.js'
+import { createToastRegion } from './components/notice.js'
+import { h, replace } from './dom.js'
+import { startLive, stopLive, watchLiveStatus } from './live.js'
+import { renderDeploy } from './pages/deploy.js'
+import { renderModel } from './pages/model.js'
+import { renderOverview } from './pages/overview.js'
+import { renderPackages } from './pages/packages.js'
+import { renderRuns } from './pages/runs.js'
+import { renderSignIn } from './pages/signin.js'
+import { renderTry } from './pages/try.js'
+import { addRoute, href, matchRoute, type Cleanup } from './router.js'
+
+addRoute('/', 'Overview', renderOverview)
+addRoute('/packages', 'Packages', renderPackages)
+addRoute('/deploy', 'Deploy', renderDeploy)
+addRoute('/models/:name', 'Model', renderModel)
+addRoute('/models/:name/try', 'Try it', renderTry)
+addRoute('/runs', 'Runs', renderRuns)
+
+const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs']]
+
+const main = h('main', { id: 'main', tabindex: '-1' })
+const liveDot = h('span', { class: 'live', role: 'status' })
+const signOut = h('button', { type: 'button', class: 'link' }, 'Sign out')
+const navLinks = NAV.map(([label, path]) => h('a', { href: href(path), 'data-path': `/${path}` }, label))
+const nav = h('nav', { 'aria-label': 'Main' },
+  h('ul', null, navLinks.map((a) => h('li', null, a)),
+    h('li', null, h('a', { href: '/docs', target: '_blank', rel: 'noopener' }, 'API docs', h('span', { class: 'visually-hidden' }, ' (opens a new tab)'))),
+    h('li', null, h('a', { href: '/metrics', target: '_blank', rel: 'noopener' }, 'Metrics', h('span', { class: 'visually-hidden' }, ' (opens a new tab)')))))
+const header = h('header', { class: 'top' },
+  h('a', { class: 'brand', href: href('') }, h('img', { src: '/console/ferry.svg', alt: '', width: '24', height: '24' }), 'Ferry'),
+  nav, h('div', { class: 'session' }, liveDot, signOut))
+
+let cleanup: Cleanup | void | undefined
+let rendering = 0
+
+async function render(): Promise<void> {
+  const mine = ++rendering
+  if (typeof cleanup === 'function') cleanup()
+  cleanup = undefined
+  if (!readToken()) {
+    header.hidden = true
+    stopLive()
+    const view = h('div', { class: 'view' })
+    main.replaceChildren(view)
+    renderSignIn(view, () => { header.hidden = false; void render() })
+    document.title = 'Sign in · Ferry'
+    return
+  }
+  header.hidden = false
+  startLive()
+  const found = matchRoute(location.hash)
+  const path = found?.route.path ?? ''
+  for (const a of navLinks) {
+    const p = a.dataset['path']!
+    if (p === path || (p === '/' && path.startsWith('/models'))) a.setAttribute('aria-current', 'page')
+    else a.removeAttribute('aria-current')
+  }
+  if (!found) {
+    replace(main, h('h1', { tabindex: '-1' }, 'Not found'), h('p', null, 'No page here. ', h('a', { href: href('') }, 'Back to the overview'), '.'))
+    document.title = 'Not found · Ferry'
+    return
+  }
+  // Each page renders into its own element: one still loading when the reader moves on renders
+  // into a detached element, never over the next page.
+  const view = h('div', { class: 'view' })
+  main.replaceChildren(view)
+  const result = await found.entry.page(view, found.route)
+  if (mine !== rendering) { if (typeof result === 'function') result(); return }
+  cleanup = result
+  const name = found.route.params['name']
+  document.title = `${name ? `${name} · ` : ''}${found.entry.title} · Ferry`
+  // Move focus to the new page's heading so screen readers announce it (not on the first load).
+  if (rendered) main.querySelector<HTMLElement>('h1')?.focus({ preventScroll: false })
+  rendered = true
+}
+let rendered = false
+
+watchLiveStatus((status) => {
+  liveDot.className = `live ${status}`
+  liveDot.textContent = status === 'open' ? 'live' : status === 'closed' ? 'offline' : 'reconnecting…'
+  liveDot.title = status === 'open' ? 'Receiving changes from /api/events' : 'Not connected to /api/events'
+})
+signOut.addEventListener('click', () => { clearToken(); void render() })
+onUnauthorized(() => void render())
+window.addEventListener('hashchange', () => void render())
+
+// The skip link focuses <main> itself: a #main hash would be taken for a route.
+const skip = h('a', { class: 'skip', href: '#main' }, 'Skip to content')
+skip.addEventListener('click', (event) => { event.preventDefault(); main.focus() })
+document.body.replaceChildren(
+  skip,
+  header, main, createToastRegion())
+void render()

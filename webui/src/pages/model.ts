@@ -1,0 +1,118 @@
+/**
+ * A model's page: its versions with state and aliases (promote, stop, start, restart, remove),
+ * roll back `latest`, move any alias, live logs with follow and filter, its part of the API docs,
+ * its prediction history and its inference token. Versions and aliases update live.
+ */
+import { api, seg } from '../api.js'
+import { aliasChips, stateBadge } from '../components/badge.js'
+import { predictionHistory } from '../components/history.js'
+import { createLogView, modelLogs } from '../components/log-view.js'
+import { modelApiSection } from '../components/model-api.js'
+import { modelTokenSection } from '../components/model-token.js'
+import { runAction } from '../components/notice.js'
+import { dataTable } from '../components/table.js'
+import { field, h, replace } from '../dom.js'
+import { formatTime } from '../format.js'
+import { refreshInstances, watchInstances } from '../live.js'
+import { href, type Cleanup, type Route } from '../router.js'
+import { compareVersions } from '../semver.js'
+import type { InstanceInfo, ModelInfo } from '../types.js'
+import { versionActions } from './model-actions.js'
+
+/** The version `latest` would roll back to: the newest tagged, ready one older than it. */
+export function rollbackTarget(versions: InstanceInfo[]): { from: string; to: string } | undefined {
+  const from = versions.find((v) => v.aliases.includes('latest'))?.version
+  if (!from) return undefined
+  const to = versions.filter((v) => v.tagged && v.state === 'ready' && compareVersions(v.version, from) < 0)
+    .sort((a, b) => compareVersions(b.version, a.version))[0]
+  return to ? { from, to: to.version } : undefined
+}
+
+export function renderModel(main: HTMLElement, route: Route): Cleanup {
+  const name = route.params['name']!
+  let versions: InstanceInfo[] = []
+  let selected = route.query.get('version') ?? ''
+  const description = h('p', { class: 'muted' })
+  const rollback = h('button', { type: 'button' }, 'Roll back')
+  const rollbackNote = h('p', { class: 'muted small note', id: 'rollback-note' })
+  rollback.setAttribute('aria-describedby', rollbackNote.id)
+  const versionsBody = h('div', null, h('p', { class: 'muted' }, 'Loading…'))
+  const aliasesBody = h('div')
+  const versionSelect = h('select', { name: 'version' })
+  const logs = createLogView(modelLogs(name, selected || undefined), { label: `Log of ${name}` })
+  const apiSection = modelApiSection(name)
+  const history = predictionHistory({ model: name })
+  const token = modelTokenSection(name)
+
+  rollback.addEventListener('click', async () => {
+    const target = rollbackTarget(versions)
+    if (!target) return
+    await runAction(rollback, async () => { await api.put(`/models/${seg(name)}/aliases/latest`, { version: target.to }); await refreshInstances() }, `${name}: latest ${target.from} → ${target.to}`)
+  })
+
+  function renderAliases(): void {
+    const aliases = versions.flatMap((v) => v.aliases.map((alias) => ({ alias, version: v.version }))).sort((a, b) => a.alias.localeCompare(b.alias))
+    const aliasInput = h('input', { type: 'text', required: true, pattern: '[a-z][a-z0-9-]*', value: 'stable', autocomplete: 'off' })
+    const target = h('select', null, [...versions].reverse().map((v) => h('option', { value: v.version }, v.version)))
+    const submit = h('button', { type: 'submit' }, 'Move alias')
+    const form = h('form', { class: 'inline-form' }, field('Alias', aliasInput), field('To version', target), submit)
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      if (!form.reportValidity()) return
+      await runAction(submit, async () => { await api.put(`/models/${seg(name)}/aliases/${seg(aliasInput.value)}`, { version: target.value }); await refreshInstances() }, `${name}@${aliasInput.value} → ${target.value}`)
+    })
+    replace(aliasesBody,
+      aliases.length ? h('ul', { class: 'alias-list' }, aliases.map((a) => h('li', null, h('span', { class: 'chip' }, a.alias), ' → ', h('code', null, `${name}@${a.version}`)))) : h('p', { class: 'muted' }, 'No aliases yet: latest is set when a version first becomes ready.'),
+      form)
+  }
+
+  function render(): void {
+    const target = rollbackTarget(versions)
+    rollback.disabled = !target
+    rollbackNote.textContent = target ? `latest ${target.from} → ${target.to}` : 'No ready version older than latest to roll back to.'
+    description.textContent = versions.find((v) => v.aliases.includes('latest'))?.description ?? versions[versions.length - 1]?.description ?? ''
+    replace(versionsBody, dataTable<InstanceInfo>([
+      { label: 'Version', cell: (v) => h('strong', null, v.version) },
+      { label: 'State', cell: (v) => [stateBadge(v.state, v.reason), v.reason && v.state !== 'ready' ? h('small', { class: 'muted block' }, v.reason) : null] },
+      { label: 'Aliases', cell: (v) => aliasChips(v.aliases) },
+      { label: 'Replicas', kind: 'num', cell: (v) => `${v.replicas.filter((r) => r.state === 'ready').length}/${v.replicaCount}` },
+      { label: 'Since', cell: (v) => formatTime(v.since) },
+      { label: 'Actions', kind: 'actions', cell: (v) => versionActions(v) },
+    ], [...versions].reverse(), { caption: `Versions of ${name}`, rowKey: (v) => v.ref, empty: h('p', null, `No versions of ${name}. `, h('a', { href: href('deploy') }, 'Deploy one'), '.') }))
+    renderAliases()
+    const options = ['', ...[...versions].reverse().map((v) => v.version)]
+    if (versionSelect.options.length !== options.length || [...versionSelect.options].some((o, i) => o.value !== options[i])) {
+      replace(versionSelect, options.map((v) => h('option', { value: v, selected: v === selected }, v ? `${name}@${v}` : 'All versions')))
+    }
+    apiSection.show(selected || versions.find((v) => v.aliases.includes('latest'))?.version || versions[versions.length - 1]?.version || '')
+  }
+
+  versionSelect.addEventListener('change', () => {
+    selected = versionSelect.value
+    logs.setSource(modelLogs(name, selected || undefined))
+    render()
+  })
+
+  const unwatch = watchInstances((list) => {
+    versions = list.filter((i) => i.name === name).sort((a, b) => compareVersions(a.version, b.version))
+    render()
+  })
+  api.get<ModelInfo[]>('/models').then((models) => token.update(models.find((m) => m.name === name))).catch(() => undefined)
+
+  replace(main,
+    h('div', { class: 'page-head' },
+      h('div', null, h('p', { class: 'crumbs' }, h('a', { href: href('') }, 'Overview'), ' / model'), h('h1', { tabindex: '-1' }, name), description),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button primary', href: href('models', name, 'try') }, 'Try it'),
+        rollback,
+        h('a', { class: 'button', href: `${href('runs')}?model=${encodeURIComponent(name)}` }, 'Runs'),
+        h('a', { class: 'button', href: '/docs', target: '_blank', rel: 'noopener' }, 'API docs', h('span', { class: 'visually-hidden' }, ' (opens a new tab)'))),
+      rollbackNote),
+    h('section', { 'aria-labelledby': 'versions-heading' }, h('h2', { id: 'versions-heading' }, 'Versions'), versionsBody),
+    h('section', { 'aria-labelledby': 'aliases-heading' }, h('h2', { id: 'aliases-heading' }, 'Aliases'), aliasesBody),
+    h('section', { 'aria-labelledby': 'logs-heading' }, h('div', { class: 'section-head' }, h('h2', { id: 'logs-heading' }, 'Logs'), field('Version', versionSelect)), logs.element),
+    apiSection.element,
+    history.element,
+    token.element)
+  return () => { unwatch(); logs.close() }
+}

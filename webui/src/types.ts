@@ -1,0 +1,150 @@
+/**
+ * The shapes the management API answers with, as the console reads them (mirrors of
+ * deployer/_catalog.ts, deployer/state-store.ts, deployer/log-store.ts and the runs contract).
+ */
+
+export type InstanceState = 'installing' | 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'restarting' | 'failed' | 'stopping' | 'stopped'
+
+export interface ReplicaStatus {
+  index: number
+  state: string
+  reason: string | null
+  since: string
+  pid: number | null
+  port: number | null
+  restarts: number
+  startedAt: string | null
+}
+
+export interface InstanceInfo {
+  name: string
+  version: string
+  ref: string
+  digest: string
+  state: InstanceState
+  reason: string | null
+  since: string
+  desired: 'running' | 'stopped'
+  tagged: boolean
+  aliases: string[]
+  replicas: ReplicaStatus[]
+  replicaCount: number
+  description: string | null
+  requestedVersion?: string
+}
+
+export interface ModelInfo {
+  name: string
+  aliases: Record<string, string>
+  versions: Array<{ version: string; state: InstanceState; tagged: boolean; replicaCount: number; desired: string }>
+  inferenceTokenRequired: boolean
+}
+
+export interface PackageSummary {
+  digest: string
+  name: string
+  version: string
+  size: number
+  createdAt?: string
+  created?: boolean
+}
+
+export interface PackageRecord extends PackageSummary {
+  descriptor: Descriptor
+  manifest: unknown
+}
+
+export interface EventRecord {
+  id: number
+  time: string
+  name: string
+  version: string
+  replica: number | null
+  type: string
+  state: InstanceState | null
+  reason: string | null
+  details: unknown
+}
+
+export interface LogEntry {
+  seq: number
+  time: string
+  source: string
+  stream: 'stdout' | 'stderr' | 'setup' | 'system' | 'access'
+  replica: number | null
+  line: string
+  continues?: true
+}
+
+export interface Payload {
+  contentType?: string
+  schema?: Record<string, unknown> | boolean
+}
+
+export interface Endpoint {
+  method: string
+  path: string
+  summary?: string
+  input?: Payload
+  output?: Payload
+}
+
+export interface Example {
+  name: string
+  endpoint: string
+  body?: unknown
+  file?: string
+  contentType?: string
+}
+
+export interface Descriptor {
+  name: string
+  version?: string
+  description?: string
+  model?: { name: string; version?: string; framework?: string; license?: string }
+  runtime: { type: string; entry: string }
+  resources?: { replicas?: number }
+  api: { health: string; openapi?: string; endpoints?: Endpoint[] }
+  examples?: Example[]
+}
+
+/** One validation problem (packager/problem.ts), as details.errors of E_PACKAGE_INVALID. */
+export interface Problem {
+  severity: 'error' | 'warning'
+  code: string
+  path: string
+  message: string
+  hint?: string
+  line?: number
+  column?: number
+}
+
+export interface RunArtifact { name: string; size: number; contentType: string; url: string }
+
+export interface Run {
+  id: number
+  model: string
+  version: string
+  status: 'running' | 'finished' | 'failed'
+  startedAt: string
+  endedAt: string | null
+  params: Record<string, string | number | boolean>
+  metrics: Record<string, number>
+  tags: Record<string, string>
+  requestId: string | null
+  artifacts: RunArtifact[]
+}
+
+export interface RequestRecord {
+  id: number
+  time: string
+  model: string
+  version: string | null
+  method: string
+  path: string
+  status: number
+  durationMs: number
+  requestBytes: number
+  responseBytes: number
+  requestId: string | null
+}
