@@ -8,10 +8,12 @@
  * const res = await fetch(`${ferry.url}/models/digits/predict`, { method: 'POST', body })
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
+import { findLeftoverProcesses, stopProcessGroups } from '../deployer/_leftover-processes.js'
+import { resolveDeployerOptions } from '../deployer/options.js'
 import { ferryPath } from '../packager/repo-root.js'
 import { makeTempDir, runFerry } from './_helpers.js'
 
@@ -46,7 +48,19 @@ export async function startFerryServe(t: TestContext, options: { env?: NodeJS.Pr
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  // SIGTERM first so the server stops its instances; whatever still runs after that (a server that
+  // hung, or died by SIGKILL) is found by its data directory's marker and killed, so no test
+  // leaves model processes behind.
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(timer)
+    }
+    const marker = { key: 'FERRY_HOME_ID', value: resolveDeployerOptions({ dataDir: await realpath(dataDir).catch(() => dataDir) }).homeId }
+    await stopProcessGroups([...new Set((await findLeftoverProcesses(marker)).map((p) => p.pgid))], 2000)
+  })
   const { url, tokenSource } = await new Promise<{ url: string; tokenSource: string }>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line) as { url: string; tokenSource: string }))
     child.once('exit', (code) => reject(new Error(`ferry serve exited with ${code}: ${stderr}`)))
