@@ -10,6 +10,9 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { RUSAGE_FILE_ENV } from './_rusage.js'
 
+/** Options of the other benchmarks, accepted and ignored, so `npm run bench -- <options>` can run them all. */
+export const OTHER_BENCH_OPTIONS = { seconds: { type: 'string' }, connections: { type: 'string' }, threads: { type: 'string' }, 'cpu-prof': { type: 'string' }, images: { type: 'string' }, passes: { type: 'string' } } as const
+
 /** A failure of the bench's set-up (a tool missing, nothing built): printed without a stack. */
 export class BenchSetupError extends Error {
   override readonly name = 'BenchSetupError'
@@ -109,7 +112,7 @@ export interface FolderBenchOptions {
 export function resolveFolderBenchOptions(bench: string, args: string[], env: NodeJS.ProcessEnv = process.env): Readonly<FolderBenchOptions> {
   let values: Record<string, string | undefined>
   try {
-    values = parseArgs({ args, options: { mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' } } }).values
+    values = parseArgs({ args, options: { mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' }, ...OTHER_BENCH_OPTIONS } }).values
   } catch (error) {
     throw new BenchSetupError(`${bench}: ${(error as Error).message} (options: --mb <n> --files <n> --runs <n>)`)
   }

@@ -27,7 +27,7 @@ import { getFreePort } from '../../deployer/port-pool.js'
 import { unpackPackage } from '../../deployer/unpack.js'
 import { packFolder } from '../../packager/pack.js'
 import { ferryPath } from '../../packager/repo-root.js'
-import { BenchSetupError, computeMedian, logNote, removeOnSignal, roundTo } from './_measure.js'
+import { BenchSetupError, computeMedian, logNote, OTHER_BENCH_OPTIONS, removeOnSignal, roundTo } from './_measure.js'
 
 export interface DeployBenchOptions {
   runs: number
@@ -78,7 +78,7 @@ export interface DeployBenchResult {
 export function resolveDeployBenchOptions(args: string[], env: NodeJS.ProcessEnv = process.env): DeployBenchOptions {
   let values: Record<string, string | undefined>
   try {
-    values = parseArgs({ args, options: { runs: { type: 'string' }, mb: { type: 'string' }, files: { type: 'string' } } }).values
+    values = parseArgs({ args, options: { runs: { type: 'string' }, mb: { type: 'string' }, files: { type: 'string' }, ...OTHER_BENCH_OPTIONS } }).values
   } catch (error) {
     throw new BenchSetupError(`deploy: ${(error as Error).message} (options: --runs <n>)`)
   }

@@ -6,6 +6,7 @@
  */
 import { BenchSetupError } from './_measure.js'
 import { runDeployBench } from './deploy.js'
+import { runOcrBench } from './ocr.js'
 import { runPackBench } from './pack.js'
 import { runProxyBench } from './proxy.js'
 import { runUnpackBench } from './unpack.js'
@@ -19,6 +20,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   pack: { summary: 'ferry pack vs zip -r -6 on a ~500 MB model folder: time, peak RSS [--mb n --files n --runs n]', run: runPackBench },
   unpack: { summary: 'unpackPackage (sha256-verified) vs unzip -q on a ~500 MB package [--mb n --files n --runs n]', run: runUnpackBench },
   deploy: { summary: 'cold start of examples/echo: deploy() to ready minus the same entry started by hand [--runs n]', run: runDeployBench },
+  ocr: { summary: 'examples/ocr through the gateway vs native tesseract, one process per core: images/s and word accuracy [--images n --passes n]', run: runOcrBench },
   proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
 })
 

@@ -18,7 +18,7 @@
  *   --connections <n>  wrk connections               FERRY_BENCH_PROXY_CONNECTIONS  32
  *   --threads <n>      wrk threads                   (none)                      2
  *   --cpu-prof <dir>   run the gateway under `node --cpu-prof`, profiles written to <dir> at exit
- * (--mb, --files and --runs are accepted and ignored, so `npm run bench -- --mb 100` can run every benchmark.)
+ * (--mb, --files, --runs, --images and --passes are accepted and ignored, so `npm run bench -- --mb 100` can run every benchmark.)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -91,7 +91,7 @@ export function resolveProxyBenchOptions(args: string[], env: NodeJS.ProcessEnv 
       args,
       options: {
         seconds: { type: 'string' }, connections: { type: 'string' }, threads: { type: 'string' }, 'cpu-prof': { type: 'string' },
-        mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' },
+        mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' }, images: { type: 'string' }, passes: { type: 'string' },
       },
     }).values as Record<string, string | undefined>
   } catch (error) {

@@ -1,0 +1,33 @@
+/**
+ * The OCR server's error registry: every failure a client can see, with its stable code and HTTP
+ * status. Handlers throw `OcrError`; the server turns it into `{"error": {"code", "message"}}`.
+ */
+
+export const OCR_ERRORS = Object.freeze({
+  E_EMPTY_BODY: { status: 400, message: 'The request has no image: send a PNG or JPEG as the body, or as the multipart field "image".' },
+  E_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the image as image/png, image/jpeg or multipart/form-data (field "image").' },
+  E_NOT_AN_IMAGE: { status: 400, message: 'The body is not a PNG or JPEG image.' },
+  E_IMAGE_CORRUPT: { status: 400, message: 'The image could not be decoded: it is truncated or corrupt.' },
+  E_IMAGE_TOO_LARGE: { status: 413, message: 'The image is too large.' },
+  E_BODY_TOO_LARGE: { status: 413, message: 'The body is too large.' },
+  E_MULTIPART_INVALID: { status: 400, message: 'The multipart body could not be read.' },
+  E_MULTIPART_NO_IMAGE: { status: 400, message: 'The multipart body has no file field "image".' },
+  E_NOT_READY: { status: 503, message: 'The recognition workers are still loading; retry shortly.' },
+  E_RECOGNITION_FAILED: { status: 500, message: 'Recognition failed.' },
+  E_INTERNAL: { status: 500, message: 'Internal error.' },
+  E_NOT_FOUND: { status: 404, message: 'No such route: see GET /openapi.json.' },
+  E_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this route: see GET /openapi.json.' },
+})
+
+export type OcrErrorCode = keyof typeof OCR_ERRORS
+
+/** An error with a stable code, answered to the client as JSON with its status. */
+export class OcrError extends Error {
+  override readonly name = 'OcrError'
+  readonly status: number
+
+  constructor(readonly code: OcrErrorCode, message: string = OCR_ERRORS[code].message, options?: ErrorOptions) {
+    super(message, options)
+    this.status = OCR_ERRORS[code].status
+  }
+}
