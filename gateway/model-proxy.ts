@@ -48,6 +48,8 @@ export interface ModelProxy {
   close(): void
 }
 
+/** A pool to a port unused this long is dropped when another port is first used. */
+const IDLE_POOL_MS = 5 * 60_000
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
@@ -60,7 +62,7 @@ const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export function createModelProxy(options: ModelProxyOptions): ModelProxy {
   const timeoutMs = options.upstreamTimeoutMs ?? 60_000
   // undici's Pool: in the proxy benchmark, about twice node:http's keep-alive Agent (README).
-  const pools = new Map<number, Pool>()
+  const pools = new Map<number, { pool: Pool; usedAt: number }>()
   const pickPort = createPicker()
   const tunnels = new Set<Duplex>()
 
@@ -86,12 +88,18 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
   }
 
   function poolFor(port: number): Pool {
-    let pool = pools.get(port)
-    if (!pool) {
-      pool = new Pool(`http://127.0.0.1:${port}`, { connections: 256, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
-      pools.set(port, pool)
+    let entry = pools.get(port)
+    if (!entry) {
+      // Replicas get new ports when they restart: a new port is the moment to drop pools idle for long.
+      const now = Date.now()
+      for (const [stale, old] of pools) {
+        if (now - old.usedAt > IDLE_POOL_MS) { void old.pool.destroy(); pools.delete(stale) }
+      }
+      entry = { pool: new Pool(`http://127.0.0.1:${port}`, { connections: 256, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }), usedAt: now }
+      pools.set(port, entry)
     }
-    return pool
+    entry.usedAt = Date.now()
+    return entry.pool
   }
 
   function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, requestId: string, record: ProxyRecord, attempt: number): void {
@@ -105,6 +113,7 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     const fail = (error: Error & { code?: string }) => {
       res.off('close', onClientClose)
       if (res.headersSent || res.destroyed) return void res.destroy()
+      closeIfBodyUnread(req, res)
       const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET'
       if (attempt === 0 && bodyless && refused) return forward(req, res, target, requestId, record, attempt + 1)
       if (error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT') {
@@ -122,6 +131,7 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
       signal: abort.signal,
     }).then(({ statusCode, headers, body }) => {
       if (res.destroyed) return void body.destroy()
+      closeIfBodyUnread(req, res)
       res.writeHead(statusCode, { ...stripHopByHop(headers as IncomingHttpHeaders), ...meta })
       body.on('data', (chunk: Buffer) => { record.responseBytes += chunk.length })
       body.on('error', (error: Error & { code?: string }) => {
@@ -140,12 +150,21 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     handle,
     handleUpgrade: (req, socket, head) => proxyUpgrade(req, socket, head, { resolve: options.resolve, pickPort, timeoutMs, tunnels, onResponse: options.onResponse }),
     close() {
-      for (const pool of pools.values()) void pool.destroy()
+      for (const { pool } of pools.values()) void pool.destroy()
       pools.clear()
       for (const socket of tunnels) socket.destroy()
       tunnels.clear()
     },
   }
+}
+
+/**
+ * An answer sent before the client's body was read to the end (the instance refused early, or
+ * died mid-upload) closes the connection after it: the rest of the body will never be read, so
+ * the connection cannot carry another request.
+ */
+function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.complete) res.shouldKeepAlive = false
 }
 
 /** The request body as undici reads it, counted into the record on the way. */

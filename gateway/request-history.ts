@@ -67,7 +67,13 @@ export class RequestHistory {
     if (this.buffer.length === 0) return
     const rows = this.buffer
     this.buffer = []
-    this.writeBatch(rows)
+    try {
+      this.writeBatch(rows)
+    } catch (error) {
+      // The history is a record, not a promise made to anyone: a write that fails (disk full, I/O
+      // error) drops that batch and is logged; it must never take the gateway down.
+      console.error(`request history: could not write ${rows.length} request(s): ${(error as Error).message}`)
+    }
   }
 
   /** Newest first. */

@@ -4,7 +4,7 @@
  * `<data dir>/runs/<id>/<name>`, written to a temp file and renamed, so a half-sent artifact never
  * shows. Ids are never reused.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -37,7 +37,13 @@ interface RunRow { id: number; model: string; version: string; status: RunStatus
 interface ArtifactRow { run_id: number; name: string; size: number; content_type: string }
 
 const ARTIFACT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/
-const iso = (value: string | undefined) => (value ? new Date(value).toISOString() : new Date().toISOString())
+function iso(value: string | undefined, field = 'time'): string {
+  if (!value) return new Date().toISOString()
+  const time = new Date(value)
+  // RFC 3339 allows a leap second (:60), which Date cannot hold.
+  if (Number.isNaN(time.getTime())) throw createGatewayError('E_BODY_INVALID', `${field} "${value}" is not a time this server can store`, { path: `/${field}` })
+  return time.toISOString()
+}
 const ended = (status: RunStatus) => status === 'finished' || status === 'failed'
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
@@ -59,8 +65,8 @@ export class RunStore {
     const status = input.status ?? 'running'
     const row = {
       model: scope.model, version: scope.version, status,
-      started_at: iso(input.startedAt),
-      ended_at: input.endedAt ? iso(input.endedAt) : ended(status) ? iso(undefined) : null,
+      started_at: iso(input.startedAt, 'startedAt'),
+      ended_at: input.endedAt ? iso(input.endedAt, 'endedAt') : ended(status) ? iso(undefined) : null,
       params: JSON.stringify(input.params ?? {}), metrics: JSON.stringify(input.metrics ?? {}), tags: JSON.stringify(input.tags ?? {}),
       request_id: input.requestId ?? null,
     }
@@ -74,7 +80,7 @@ export class RunStore {
     const status = input.status ?? run.status
     this.statements.update.run({
       id, status,
-      ended_at: input.endedAt ? iso(input.endedAt) : run.endedAt ?? (ended(status) ? iso(undefined) : null),
+      ended_at: input.endedAt ? iso(input.endedAt, 'endedAt') : run.endedAt ?? (ended(status) ? iso(undefined) : null),
       params: JSON.stringify({ ...run.params, ...input.params }),
       metrics: JSON.stringify({ ...run.metrics, ...input.metrics }),
       tags: JSON.stringify({ ...run.tags, ...input.tags }),
@@ -116,7 +122,7 @@ export class RunStore {
     this.get(id, scope)
     const folder = join(this.dir, String(id))
     await mkdir(folder, { recursive: true })
-    const temp = join(folder, `.${name}.partial-${process.pid}-${Date.now()}`)
+    const temp = join(folder, `.${name}.partial-${randomUUID()}`)
     const hash = createHash('sha256')
     let size = 0
     const meter = new Transform({

@@ -20,7 +20,7 @@ import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions
 import { RequestHistory } from './request-history.js'
 import { RunStore } from './run-store.js'
 import { openTrackingDatabase } from './tracking-db.js'
-import { loadTrackingTokens } from './tracking-token.js'
+import { loadTrackingTokens, type TrackingTokens } from './tracking-token.js'
 
 export interface RunningGateway {
   url: string
@@ -77,7 +77,8 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeIdleConnections()
-        const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
+        // Upgraded connections (WebSocket tunnels) are not closed by closeAllConnections: the proxy closes them.
+        const timer = setTimeout(() => { server.closeAllConnections(); proxy.close() }, DRAIN_MS)
         await drained
         clearTimeout(timer)
         proxy.close()
@@ -107,10 +108,22 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     ...(options.env ? { env: options.env } : {}),
     instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }) }),
   })
-  const db = openTrackingDatabase(deployer.options.dataDir)
-  const historyDb = openTrackingDatabase(deployer.options.dataDir, 'history')
-  const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(deployer.options.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
-  const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
+  const opened: Array<{ close(): unknown }> = []
+  let tracking: { db: { close(): unknown }; historyDb: { close(): unknown }; tokens: TrackingTokens; runs: RunStore; requests: RequestHistory }
+  let token: string, source: string
+  try {
+    const db = openTrackingDatabase(deployer.options.dataDir)
+    opened.push(db)
+    const historyDb = openTrackingDatabase(deployer.options.dataDir, 'history')
+    opened.push(historyDb)
+    tracking = { db, historyDb, tokens, runs: new RunStore(db, join(deployer.options.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
+    ;({ token, source } = await loadAdminToken(resolved.dataDir, resolved.token))
+  } catch (error) {
+    // Recovery may already have started instances: stop them rather than leave them running.
+    for (const handle of opened) handle.close()
+    await deployer.close()
+    throw error
+  }
   const observability = createObservability(deployer, readFerryVersion())
   const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking })
   const listener = getRequestListener(app.fetch)

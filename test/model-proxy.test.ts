@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { createModelProxy, type ModelProxyOptions, type ProxyRecord } from '../gateway/model-proxy.js'
 import { openDeployer, packFixture, waitFor } from './_deployer-helpers.js'
@@ -237,4 +237,32 @@ test('a WebSocket upgrade is tunnelled to the instance', async (t) => {
   })
   assert.equal(refused.statusCode, 400)
   refused.resume()
+})
+
+test('an instance that answers before reading the whole body leaves the client connection usable', async (t) => {
+  const { resolve } = await startStub(t, (_req, res) => {
+    // Refuses at once (as a size or auth check would), without reading the upload.
+    res.writeHead(413, { 'content-type': 'application/json' })
+    res.end('{"error":"too big"}')
+  })
+  const gateway = await startGateway(t, { resolve })
+  // One raw connection: the whole 100 kB upload, then a second request on the same socket.
+  const socket = connect(gateway.port, '127.0.0.1')
+  t.after(() => socket.destroy())
+  let received = ''
+  socket.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
+  socket.write('POST /models/stub/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n')
+  for (let sent = 0; sent < 100_000; sent += 10_000) {
+    socket.write(Buffer.alloc(10_000, 97))
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  socket.write('GET /models/stub/health HTTP/1.1\r\nHost: x\r\n\r\n')
+  const closed = new Promise<void>((done) => socket.once('close', () => done()))
+  // Either both requests are answered on this connection, or the gateway closes it after the first
+  // answer (so the client retries elsewhere); what must never happen is silence.
+  await waitFor(() => (received.match(/HTTP\/1\.1 \d+/g) ?? []).length === 2 || socket.destroyed || socket.readableEnded, 5000, 'an answer or a close')
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 200))])
+  const answers = received.match(/HTTP\/1\.1 \d+/g) ?? []
+  assert.equal(answers[0], 'HTTP/1.1 413')
+  if (answers.length === 1) assert.match(received, /connection: close/i, 'a connection that will not be read further says so')
 })

@@ -4,7 +4,10 @@
  * bodies change nothing, runs survive a restart, and every proxied request is in /api/requests.
  */
 import assert from 'node:assert/strict'
+import { realpath, rm, writeFile } from 'node:fs/promises'
 import { PNG } from 'pngjs'
+import { findLeftoverProcesses } from '../deployer/_leftover-processes.js'
+import { resolveDeployerOptions } from '../deployer/options.js'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { startGateway, type RunningGateway } from '../gateway/server.js'
@@ -81,6 +84,7 @@ test('bad run bodies and queries get their code and change nothing', async (t) =
     [{ model: 'm', version: '1', params: { nested: { a: 1 } } }, 'E_BODY_INVALID'],
     [{ model: 'm', version: '1', status: 'done' }, 'E_BODY_INVALID'],
     [{ model: 'm', version: '1', startedAt: 'yesterday' }, 'E_BODY_INVALID'],
+    [{ model: 'm', version: '1', startedAt: '2016-12-31T23:59:60Z' }, 'E_BODY_INVALID'],
     [{ version: '1' }, 'E_BODY_INVALID'],
     [[1, 2], 'E_BODY_INVALID'],
   ]
@@ -146,4 +150,17 @@ test('every proxied request is in the prediction history with its request id', a
   const unknown = (await (await call(gateway, '/api/requests?model=nosuchmodel')).json()) as { requests: Array<Record<string, unknown>> }
   assert.deepEqual(unknown.requests.map((r) => [r['status'], r['version']]), [[404, null]])
   assert.equal(await code(await call(gateway, '/api/requests?since=soon')), 'E_QUERY_INVALID')
+})
+
+test('a server that cannot open its tracking database stops the instances it had started', async (t) => {
+  const { gateway, tmp } = await openWithModel(t)
+  await deployValid(gateway, tmp)
+  const dataDir = gateway.dataDir
+  await gateway.close()
+  await writeFile(join(dataDir, 'tracking.db'), 'this is not a database, it is a damaged file'.repeat(100))
+  await rm(join(dataDir, 'tracking.db-wal'), { force: true })
+  await rm(join(dataDir, 'tracking.db-shm'), { force: true })
+  await assert.rejects(startGateway({ port: 0, dataDir, env: {}, deployer: FAST }), /not a readable SQLite database/)
+  const marker = { key: 'FERRY_HOME_ID', value: resolveDeployerOptions({ dataDir: await realpath(dataDir) }).homeId }
+  assert.deepEqual(await findLeftoverProcesses(marker), [], 'no model process is left running')
 })
