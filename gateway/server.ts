@@ -20,7 +20,7 @@ import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions
 import { RequestHistory } from './request-history.js'
 import { RunStore } from './run-store.js'
 import { openTrackingDatabase } from './tracking-db.js'
-import { loadTrackingTokens, type TrackingTokens } from './tracking-token.js'
+import { loadTrackingTokens } from './tracking-token.js'
 
 export interface RunningGateway {
   url: string
@@ -100,30 +100,28 @@ function answerStarting(_req: IncomingMessage, res: ServerResponse): void {
 
 /** The deployer, the tracking database, the Hono app and the model proxy, for the gateway at `url`. */
 async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions }, url: string) {
+  // What can fail on a bad data directory is opened before the deployer, whose recovery starts
+  // the instances: a start that fails leaves nothing running.
   const tokens = await loadTrackingTokens(resolved.dataDir)
-  const trackingUrl = `${url}/api/runs`
-  const deployer = await Deployer.open({
-    ...options.deployer,
-    dataDir: resolved.dataDir,
-    ...(options.env ? { env: options.env } : {}),
-    instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }) }),
-  })
-  const opened: Array<{ close(): unknown }> = []
-  let tracking: { db: { close(): unknown }; historyDb: { close(): unknown }; tokens: TrackingTokens; runs: RunStore; requests: RequestHistory }
-  let token: string, source: string
+  const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
+  const db = openTrackingDatabase(resolved.dataDir)
+  let historyDb: ReturnType<typeof openTrackingDatabase> | undefined
+  let deployer: Deployer
   try {
-    const db = openTrackingDatabase(deployer.options.dataDir)
-    opened.push(db)
-    const historyDb = openTrackingDatabase(deployer.options.dataDir, 'history')
-    opened.push(historyDb)
-    tracking = { db, historyDb, tokens, runs: new RunStore(db, join(deployer.options.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
-    ;({ token, source } = await loadAdminToken(resolved.dataDir, resolved.token))
+    historyDb = openTrackingDatabase(resolved.dataDir, 'history')
+    const trackingUrl = `${url}/api/runs`
+    deployer = await Deployer.open({
+      ...options.deployer,
+      dataDir: resolved.dataDir,
+      ...(options.env ? { env: options.env } : {}),
+      instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }) }),
+    })
   } catch (error) {
-    // Recovery may already have started instances: stop them rather than leave them running.
-    for (const handle of opened) handle.close()
-    await deployer.close()
+    historyDb?.close()
+    db.close()
     throw error
   }
+  const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const observability = createObservability(deployer, readFerryVersion())
   const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking })
   const listener = getRequestListener(app.fetch)

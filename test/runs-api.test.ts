@@ -152,7 +152,7 @@ test('every proxied request is in the prediction history with its request id', a
   assert.equal(await code(await call(gateway, '/api/requests?since=soon')), 'E_QUERY_INVALID')
 })
 
-test('a server that cannot open its tracking database stops the instances it had started', async (t) => {
+test('a server that cannot open its tracking database starts no instance', async (t) => {
   const { gateway, tmp } = await openWithModel(t)
   await deployValid(gateway, tmp)
   const dataDir = gateway.dataDir
