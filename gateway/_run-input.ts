@@ -6,6 +6,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import type { Context } from 'hono'
 import { createGatewayError } from './errors.js'
+import { parseJsonBody } from './_json-body.js'
 
 export type RunStatus = 'running' | 'finished' | 'failed'
 
@@ -53,16 +54,7 @@ function describe(error: ErrorObject): { path: string; message: string } {
 
 /** Reads and checks a run body; `kind` picks the create or patch schema. */
 export async function readRunInput(c: Context, kind: 'create' | 'patch'): Promise<RunInput> {
-  const type = c.req.header('content-type') ?? ''
-  if (!/^application\/json\b/i.test(type)) throw createGatewayError('E_UNSUPPORTED_MEDIA_TYPE', `send application/json, not "${type || 'no content type'}"`, { details: { contentType: type } })
-  const text = await c.req.text()
-  if (Buffer.byteLength(text) > 1024 * 1024) throw createGatewayError('E_PAYLOAD_TOO_LARGE', 'run bodies are limited to 1 MiB')
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch (error) {
-    throw createGatewayError('E_BODY_INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`)
-  }
+  const body = await parseJsonBody(c)
   const validate = validators[kind]
   if (!validate(body)) {
     const { path, message } = describe(validate.errors![0]!)
