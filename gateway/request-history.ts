@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { ProxyRecord } from './model-proxy.js'
+import { selectNewest, type SqlCondition } from './_sql-filter.js'
 
 export interface RequestEntry {
   id: number
@@ -79,13 +80,8 @@ export class RequestHistory {
   /** Newest first. */
   list(filter: RequestFilter = {}): RequestEntry[] {
     this.flush()
-    const where: string[] = []
-    const values: unknown[] = []
-    if (filter.model) { where.push('model = ?'); values.push(filter.model) }
-    if (filter.version) { where.push('version = ?'); values.push(filter.version) }
-    if (filter.since) { where.push('time >= ?'); values.push(filter.since) }
-    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
-    return (this.db.prepare(sql).all(...values, filter.limit ?? 100) as RequestRow[]).map((r) => ({
+    const conditions: SqlCondition[] = [['model = ?', filter.model], ['version = ?', filter.version], ['time >= ?', filter.since]]
+    return (selectNewest(this.db, 'requests', conditions, filter.limit ?? 100) as RequestRow[]).map((r) => ({
       id: r.id, time: r.time, model: r.model, version: r.version, method: r.method, path: r.path, status: r.status,
       durationMs: r.duration_ms, requestBytes: r.request_bytes, responseBytes: r.response_bytes, requestId: r.request_id,
     }))

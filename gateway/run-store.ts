@@ -12,6 +12,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type Database from 'better-sqlite3'
 import { createGatewayError } from './errors.js'
+import { selectNewest } from './_sql-filter.js'
 import type { RunInput, RunStatus } from './_run-input.js'
 import type { TrackingScope } from './tracking-token.js'
 
@@ -101,18 +102,13 @@ export class RunStore {
 
   /** Newest first. `q` matches params and tags (case-insensitive); `since` compares start times. */
   list(filter: RunFilter = {}): RunInfo[] {
-    const where: string[] = []
-    const values: unknown[] = []
-    if (filter.model) { where.push('model = ?'); values.push(filter.model) }
-    if (filter.version) { where.push('version = ?'); values.push(filter.version) }
-    if (filter.since) { where.push('started_at >= ?'); values.push(filter.since) }
-    if (filter.q) {
-      where.push("(params LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\')")
-      const pattern = `%${escapeLike(filter.q)}%`
-      values.push(pattern, pattern)
-    }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
-    const rows = this.db.prepare(sql).all(...values, filter.limit ?? 100) as RunRow[]
+    const pattern = filter.q ? `%${escapeLike(filter.q)}%` : undefined
+    const rows = selectNewest(this.db, 'runs', [
+      ['model = ?', filter.model],
+      ['version = ?', filter.version],
+      ['started_at >= ?', filter.since],
+      ["(params LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\')", pattern, pattern],
+    ], filter.limit ?? 100) as RunRow[]
     return this.withArtifacts(rows)
   }
 
