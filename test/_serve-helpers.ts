@@ -23,6 +23,8 @@ export interface DeployedVersion { ref: string; name: string; version: string; u
 export interface FerryServe {
   url: string
   token: string
+  /** Where the token was read: `<dataDir>/token`. */
+  tokenSource: string
   dataDir: string
   child: ChildProcess
   /** What the server printed on stderr so far (for assertion messages). */
@@ -39,8 +41,9 @@ function withoutFerryVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('FERRY_')))
 }
 
-export async function startFerryServe(t: TestContext, options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<FerryServe> {
-  const dataDir = join(await makeTempDir(t, 'ferry-serve-'), 'data')
+/** `dataDir`: a data directory to use (e.g. a second start on the first one's); default a fresh one. */
+export async function startFerryServe(t: TestContext, options: { env?: NodeJS.ProcessEnv; args?: string[]; dataDir?: string } = {}): Promise<FerryServe> {
+  const dataDir = options.dataDir ?? join(await makeTempDir(t, 'ferry-serve-'), 'data')
   const child = spawn(process.execPath, [ferryPath('bin', 'ferry.js'), 'serve', '--port', '0', '--data', dataDir, '--json', ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...withoutFerryVariables(process.env), ...options.env },
@@ -70,6 +73,7 @@ export async function startFerryServe(t: TestContext, options: { env?: NodeJS.Pr
   return {
     url,
     token,
+    tokenSource,
     dataDir,
     child,
     stderr: () => stderr,
