@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { test } from 'node:test'
 import type { Page } from 'playwright-core'
 import { PNG } from 'pngjs'
@@ -21,6 +21,20 @@ async function uploadWithChooser(page: Page, zip: string): Promise<void> {
   const chooser = page.waitForEvent('filechooser')
   await page.getByRole('button', { name: 'Choose a package…' }).click()
   await (await chooser).setFiles(zip)
+}
+
+/** Drops `file` on the element at `selector` as a user dragging it from their desktop would. */
+async function dropFile(page: Page, selector: string, file: string): Promise<void> {
+  const bytes = [...await readFile(file)]
+  const name = basename(file)
+  // A string, as the test code has no DOM types: it runs in the page.
+  const dataTransfer = await page.evaluateHandle(`(() => {
+    const transfer = new DataTransfer()
+    transfer.items.add(new File([new Uint8Array(${JSON.stringify(bytes)})], ${JSON.stringify(name)}, { type: 'application/zip' }))
+    return transfer
+  })()`)
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer })
+  await page.dispatchEvent(selector, 'drop', { dataTransfer })
 }
 
 test('the console, end to end in Chromium', { skip: browserUnavailable(), timeout: 120_000 }, async (t) => {
@@ -53,6 +67,11 @@ test('the console, end to end in Chromium', { skip: browserUnavailable(), timeou
     await problems.locator('code.json-path', { hasText: '/resources/replicas' }).waitFor()
     assert.match(await problems.innerText(), /E_PACKAGE_INVALID/)
     assert.equal((await (await ferry.api('/api/packages')).json() as unknown[]).length, 0, 'nothing stored')
+
+    // The same package dropped on the zone instead of chosen: the same problems.
+    await page.evaluate(`document.querySelector('.problems').remove()`)
+    await dropFile(page, '.dropzone', bad)
+    await problems.locator('code.json-path', { hasText: '/resources/replicas' }).waitFor()
 
     await uploadWithChooser(page, v1)
     await page.locator('.ok-box', { hasText: 'echo@1.0.0 uploaded' }).waitFor()

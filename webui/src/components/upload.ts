@@ -8,6 +8,7 @@ import { h, replace } from '../dom.js'
 import { formatBytes, shortDigest } from '../format.js'
 import { href } from '../router.js'
 import type { PackageSummary } from '../types.js'
+import { acceptDroppedFile } from './drop-zone.js'
 import { problemsView } from './problems.js'
 
 export function uploadZone(onUploaded: (pkg: PackageSummary) => void): HTMLElement {
@@ -53,13 +54,6 @@ export function uploadZone(onUploaded: (pkg: PackageSummary) => void): HTMLEleme
 
   choose.addEventListener('click', () => input.click())
   input.addEventListener('change', () => { const file = input.files?.[0]; if (file) void send(file) })
-  zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('over') })
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'))
-  zone.addEventListener('drop', (event) => {
-    event.preventDefault()
-    zone.classList.remove('over')
-    const file = event.dataTransfer?.files[0]
-    if (file) void send(file)
-  })
+  acceptDroppedFile(zone, (file) => void send(file))
   return h('section', { 'aria-labelledby': 'upload-heading' }, h('h2', { id: 'upload-heading' }, 'Upload'), zone, result)
 }

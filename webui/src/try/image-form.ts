@@ -2,6 +2,7 @@
  * The image input: choose a file, drop one, or take a photo (capture on phones), with a preview;
  * sent as the raw body with its own type (or as a multipart field when the endpoint says so).
  */
+import { acceptDroppedFile } from '../components/drop-zone.js'
 import { h, replace } from '../dom.js'
 import { formatBytes } from '../format.js'
 import type { SampleSource, TryForm } from './try-form.js'
@@ -30,14 +31,7 @@ export function imageForm(options: { contentType: string; multipartField?: strin
       button.addEventListener('click', async () => { button.disabled = true; try { use(await options.samples!.fetch(s.file), s.file) } finally { button.disabled = false } })
       return button
     })) : null)
-  zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('over') })
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'))
-  zone.addEventListener('drop', (event) => {
-    event.preventDefault()
-    zone.classList.remove('over')
-    const file = event.dataTransfer?.files[0]
-    if (file) use(file, file.name)
-  })
+  acceptDroppedFile(zone, (file) => use(file, file.name))
 
   return {
     element: h('div', { class: 'image-form' }, zone, preview),
