@@ -7,6 +7,7 @@ import type { Descriptor } from '../descriptors/descriptor.js'
 import { createDeployerError } from './errors.js'
 import type { Instance } from './instance.js'
 import type { ReplicaStatus } from './replica.js'
+import type { SandboxInfo } from './sandbox/version-sandbox.js'
 import type { InstanceState, StateStore, VersionRecord } from './state-store.js'
 
 export interface InstanceInfo {
@@ -25,6 +26,8 @@ export interface InstanceInfo {
   description: string | null
   /** Set when `bump` changed the version: the version the package asked for. */
   requestedVersion?: string
+  /** How the version runs: sandboxed or not, its user, and its limits with how each is enforced. */
+  sandbox?: SandboxInfo
 }
 
 export interface ModelInfo {

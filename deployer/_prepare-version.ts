@@ -11,6 +11,7 @@ import type { LogStore } from './log-store.js'
 import type { ResolvedDeployerOptions } from './options.js'
 import { describeRuntimeCommand, prepareRuntime, type RuntimeCommand } from './runtime.js'
 import { unpackPackage } from './unpack.js'
+import type { VersionSandbox } from './sandbox/version-sandbox.js'
 
 const PREPARED_MARKER = '.prepared'
 
@@ -39,7 +40,7 @@ export function isPrepared(dirs: VersionDirectories, digest: string): boolean {
  * @example
  * const command = await prepareVersion({ zipPath, digest, descriptor, dirs, options, logs, source: 'echo@1.0.0' })
  */
-export async function prepareVersion(args: { zipPath: string; digest: string; descriptor: Descriptor; dirs: VersionDirectories; options: ResolvedDeployerOptions; logs: LogStore; source: string; signal?: AbortSignal }): Promise<RuntimeCommand> {
+export async function prepareVersion(args: { zipPath: string; digest: string; descriptor: Descriptor; dirs: VersionDirectories; options: ResolvedDeployerOptions; logs: LogStore; source: string; sandbox: VersionSandbox; signal?: AbortSignal }): Promise<RuntimeCommand> {
   const { zipPath, descriptor, dirs, options, logs, source } = args
   if (isPrepared(dirs, args.digest)) return describeRuntimeCommand(descriptor, dirs.appDir, dirs.instanceDir)
   await rm(dirs.instanceDir, { recursive: true, force: true })
@@ -48,8 +49,10 @@ export async function prepareVersion(args: { zipPath: string; digest: string; de
   const unpacked = await unpackPackage(zipPath, dirs.appDir, options.unpackLimits, args.signal ? { signal: args.signal } : {})
   note(`unpacked ${unpacked.files} files, ${unpacked.bytes} bytes, every sha256 verified`)
   try {
+    await args.sandbox.prepareFiles()
     const command = await prepareRuntime({
-      descriptor, appDir: dirs.appDir, instanceDir: dirs.instanceDir, env: options.setupEnv, python: options.python,
+      descriptor, appDir: dirs.appDir, instanceDir: dirs.instanceDir, env: { ...options.setupEnv, ...args.sandbox.env }, python: options.python,
+      wrapStep: (step) => args.sandbox.wrapSetupStep(step),
       capture: (readable) => logs.capture(source, readable, { stream: 'setup' }),
       note,
       tail: async () => (await logs.tail(source, 20)).filter((e) => e.stream === 'setup').map((e) => e.line),

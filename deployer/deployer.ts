@@ -25,6 +25,7 @@ import { admitPackage } from './_admit-package.js'
 import { openSqliteStateStore } from './sqlite-state-store.js'
 import type { EventRecord, InstanceState, PackageRecord, StateStore, VersionRecord } from './state-store.js'
 import { parseRef, type VersionRef } from './ref.js'
+import { createSandboxedLauncher, createVersionSandbox, describeLimits, detectSandbox, type SandboxInfo, type SandboxStatus, type VersionSandbox } from './sandbox/index.js'
 import { describeVersion, listModelInfo, resolveVersion, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './_catalog.js'
 
 export type { InstanceInfo, ModelInfo, ResolvedTarget } from './_catalog.js'
@@ -47,6 +48,8 @@ export class Deployer {
   readonly logs: LogStore
   readonly packages: PackageStore
   readonly state: StateStore
+  /** How models run: in bubblewrap, or not (and why), decided once at open. */
+  readonly sandbox: SandboxStatus
   private readonly launcher: Launcher
   private readonly instances = new Map<string, Instance>()
   private readonly locks = new Map<string, Promise<unknown>>()
@@ -57,12 +60,14 @@ export class Deployer {
   private closing = false
   private closed = false
 
-  private constructor(options: ResolvedDeployerOptions) {
+  private constructor(options: ResolvedDeployerOptions, sandbox: SandboxStatus) {
     this.options = options
+    this.sandbox = sandbox
     this.logs = createLogStore({ dir: join(options.dataDir, 'logs'), ...options.logs })
     this.packages = createFilePackageStore(join(options.dataDir, 'packages'))
     this.state = openSqliteStateStore(options.dataDir)
-    this.launcher = options.launcher ?? createChildProcessLauncher()
+    const launcher = options.launcher ?? createChildProcessLauncher()
+    this.launcher = sandbox.mode === 'bwrap' ? createSandboxedLauncher(launcher, { tools: sandbox.tools!, system: sandbox.system }) : launcher
     this.events.setMaxListeners(0)
   }
 
@@ -77,7 +82,9 @@ export class Deployer {
     await mkdir(requested.dataDir, { recursive: true })
     // The real path, so the same directory reached through a link has the same identity (homeId).
     const resolved = resolveDeployerOptions({ ...options, dataDir: await realpath(requested.dataDir) })
-    const deployer = new Deployer(resolved)
+    const sandbox = await detectSandbox(resolved.sandbox, resolved.baseEnv)
+    const deployer = new Deployer(resolved, sandbox)
+    if (sandbox.warning) deployer.logs.append('deployer', { stream: 'system', line: `warning: ${sandbox.warning}` })
     await deployer.recover()
     return deployer
   }
@@ -247,10 +254,10 @@ export class Deployer {
     this.instances.delete(ref)
     let instance: Instance | undefined
     try {
-      const { descriptor, command } = await this.prepare(version)
+      const { descriptor, command, sandbox } = await this.prepare(version)
       if (this.closing) return
       this.setVersionState(name, version.version, 'starting', null)
-      instance = this.createInstance(version, descriptor, command)
+      instance = this.createInstance(version, descriptor, command, sandbox)
       this.instances.set(ref, instance)
       const ok = await instance.start({ supervise: options.supervise })
       if (this.closing) return
@@ -281,17 +288,25 @@ export class Deployer {
     const stored = await this.packages.locate(version.digest)
     if (!stored) throw createDeployerError('E_PACKAGE_NOT_FOUND', `the package of ${ref} (${version.digest}) is missing from the store`, { details: { digest: version.digest } })
     if (!isPrepared(dirs, version.digest)) this.setVersionState(version.name, version.version, 'installing', null)
-    const command = await prepareVersion({ zipPath: stored.path, digest: version.digest, descriptor, dirs, options: this.options, logs: this.logs, source: ref })
-    return { descriptor, command }
+    const sandbox = this.versionSandbox(version, descriptor)
+    const command = await prepareVersion({ zipPath: stored.path, digest: version.digest, descriptor, dirs, options: this.options, logs: this.logs, source: ref, sandbox })
+    await sandbox.prepareHome()
+    this.logs.append(ref, { stream: 'system', line: sandbox.info.mode === 'bwrap' ? `sandbox: bubblewrap${sandbox.info.uid !== null ? `, user ${sandbox.info.uid}` : ''}; limits: ${describeLimits(sandbox.info.limits)}` : `not sandboxed (--sandbox ${this.sandbox.requested}); limits: ${describeLimits(sandbox.info.limits)}` })
+    return { descriptor, command, sandbox }
   }
 
   /** An instance whose events count only while it is the version's current one. */
-  private createInstance(version: VersionRecord, descriptor: Descriptor, command: Awaited<ReturnType<typeof prepareVersion>>): Instance {
+  private versionSandbox(version: VersionRecord, descriptor: Descriptor): VersionSandbox {
+    const dirs = locateVersion(this.options.dataDir, version.name, version.version)
+    return createVersionSandbox(this.sandbox, { homeId: this.options.homeId, ref: `${version.name}@${version.version}`, descriptor, ...dirs })
+  }
+
+  private createInstance(version: VersionRecord, descriptor: Descriptor, command: Awaited<ReturnType<typeof prepareVersion>>, sandbox: VersionSandbox): Instance {
     const { name } = version
     const ref = `${name}@${version.version}`
     const current = () => this.instances.get(ref) === instance
     const instance: Instance = new Instance({
-      name, version: version.version, descriptor, command, replicas: version.replicas, launcher: this.launcher, logs: this.logs, options: this.options,
+      name, version: version.version, descriptor, command, replicas: version.replicas, launcher: this.launcher, logs: this.logs, options: this.options, sandbox,
       onReplicaChange: (status) => this.record({ name, version: version.version, replica: status.index, type: 'replica', state: status.state, reason: status.reason, details: { pid: status.pid, port: status.port, restarts: status.restarts } }),
       onStateChange: (state, reason) => { if (current()) this.setVersionState(name, version.version, state, reason) },
       onLaunch: (replica, p) => { if (!this.closed) this.state.recordProcess({ name, version: version.version, replica, pid: p.pid, port: p.port, token: p.token, startedAt: new Date().toISOString() }) },
@@ -307,8 +322,8 @@ export class Deployer {
   private async replaceInstance(version: VersionRecord): Promise<void> {
     const key = `${version.name}@${version.version}`
     const old = this.instances.get(key)
-    const { descriptor, command } = await this.prepare(version)
-    const fresh = this.createInstance(version, descriptor, command)
+    const { descriptor, command, sandbox } = await this.prepare(version)
+    const fresh = this.createInstance(version, descriptor, command, sandbox)
     if (!(await fresh.start({ supervise: false }))) {
       const reasons = fresh.failureReasons()
       await fresh.stop()
@@ -340,7 +355,10 @@ export class Deployer {
   }
 
   private describe(version: VersionRecord): InstanceInfo {
-    return describeVersion(this.state, this.instances.get(`${version.name}@${version.version}`), version)
+    const info = describeVersion(this.state, this.instances.get(`${version.name}@${version.version}`), version)
+    const descriptor = this.state.getPackage(version.digest)?.descriptor as Descriptor | undefined
+    const sandbox: SandboxInfo | undefined = descriptor ? this.versionSandbox(version, descriptor).info : undefined
+    return sandbox ? { ...info, sandbox } : info
   }
 
   list(): InstanceInfo[] {

@@ -52,6 +52,9 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   E_MODEL_NOT_FOUND: { status: 404, hint: 'Deploy the model first, or list the models to find its name.' },
   E_SETUP_FAILED: { status: 422, hint: "The version's dependencies could not be installed: read the log tail in the error, fix the package's dependency files, pack and deploy again." },
   E_DEPLOY_FAILED: { status: 422, hint: "The version did not become healthy: read the reasons and the log tail, fix the model, and deploy again. Whatever served before keeps serving." },
+  // The sandbox (deployer/sandbox/)
+  E_SANDBOX_MODE_INVALID: { status: 400, hint: 'Pass --sandbox auto (bubblewrap when installed), bwrap (refuse to start without it) or none (FERRY_SANDBOX likewise).' },
+  E_SANDBOX_UNAVAILABLE: { status: 503, hint: 'Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) and check that it can create namespaces here, or start with --sandbox auto or none to run models unsandboxed.' },
 })
 
 export type DeployerErrorCode = keyof typeof DEPLOYER_ERRORS

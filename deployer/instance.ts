@@ -10,6 +10,7 @@ import type { ResolvedDeployerOptions } from './options.js'
 import { Replica, type ReplicaStatus } from './replica.js'
 import type { RuntimeCommand } from './runtime.js'
 import type { InstanceState } from './state-store.js'
+import type { VersionSandbox } from './sandbox/version-sandbox.js'
 
 export interface InstanceConfig {
   name: string
@@ -24,6 +25,8 @@ export interface InstanceConfig {
   onStateChange(state: InstanceState, reason: string | null): void
   onLaunch(replica: number, process: { pid: number; port: number; token: string }): void
   onExit(replica: number): void
+  /** The version's sandbox: what each replica sees, its user and limits, its HOME. */
+  sandbox?: VersionSandbox
 }
 
 /** The version's state from its replicas': ready while any replica can take traffic. */
@@ -53,6 +56,7 @@ export class Instance {
       ...options.baseEnv,
       ...(descriptor.runtime.env ?? {}),
       ...options.instanceEnv?.({ name, version }),
+      ...this.config.sandbox?.env,
       [descriptor.api.portEnv ?? 'PORT']: String(port),
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -75,7 +79,10 @@ export class Instance {
       options: this.config.options,
       healthPath: descriptor.api.health,
       startupTimeoutMs: (descriptor.resources?.startupTimeoutSeconds ?? 60) * 1000,
-      makeSpec: (port, token) => ({ command: command.command, args: command.args, cwd: command.cwd, env: this.environment(index, port, token) }),
+      makeSpec: (port, token) => {
+        const sandbox = this.config.sandbox?.spec
+        return { command: command.command, args: command.args, cwd: command.cwd, env: this.environment(index, port, token), ...(sandbox ? { sandbox } : {}) }
+      },
       onChange: (status) => {
         this.config.onReplicaChange(status)
         this.publishState()

@@ -13,6 +13,23 @@ export interface LaunchSpec {
   cwd: string
   /** The COMPLETE environment: the launcher adds nothing (no PATH unless given here). */
   env: Record<string, string>
+  /**
+   * What the process may see and use when it runs sandboxed (deployer/sandbox/); a launcher that
+   * does not sandbox ignores it. Without it a sandboxing launcher shows the cwd read-only.
+   */
+  sandbox?: SandboxSpec
+}
+
+/** A sandboxed process's view: paths bound at their own place, its user, its limits. */
+export interface SandboxSpec {
+  /** Paths shown read-only (the version's app/ and venv/). */
+  readOnly: string[]
+  /** Paths shown writable (the version's private home/). */
+  writable: string[]
+  /** The unprivileged user and group it runs as when the server is root. */
+  uid?: number
+  gid?: number
+  limits?: { openFiles?: number; processes?: number; memoryBytes?: number }
 }
 
 /** How the process ended: an exit code, or the signal that killed it (`'SIGKILL'`). */

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Launcher } from './launcher.js'
+import { createDeployerError } from './errors.js'
+import { SANDBOX_MODES, type SandboxMode } from './sandbox/detect.js'
 import { resolveUnpackLimits, type ResolvedUnpackLimits, type UnpackLimits } from './unpack-limits.js'
 
 /** Extra environment for a replica of `name@version`, asked for at each launch. */
@@ -36,6 +38,8 @@ export interface DeployerOptions {
   /** Variables added to each replica's environment at launch (the gateway's tracking URL and token). */
   instanceEnv?: InstanceEnv
   logs?: { maxFileBytes?: number; maxFiles?: number; tailLines?: number }
+  /** How models are sandboxed (FERRY_SANDBOX, default auto): bwrap when installed, bwrap or refuse, none. */
+  sandbox?: SandboxMode | string
 }
 
 export interface ResolvedDeployerOptions {
@@ -58,10 +62,17 @@ export interface ResolvedDeployerOptions {
   readonly baseEnv: Readonly<Record<string, string>>
   /** What set-up steps (npm ci, pip) see: baseEnv plus proxies and npm/pip settings, which may hold credentials. */
   readonly setupEnv: Readonly<Record<string, string>>
+  /** The sandbox asked for; what is used is decided when the deployer opens (deployer.sandbox). */
+  readonly sandbox: SandboxMode
 }
 
 const PASSED_TO_INSTANCES = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR)$/
 const PASSED_TO_SETUP = /^((HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_[a-z_]+|NPM_CONFIG_[A-Z_]+|PIP_INDEX_URL|PIP_EXTRA_INDEX_URL|PIP_TRUSTED_HOST)$/
+
+function sandboxMode(value: string): SandboxMode {
+  if (!(SANDBOX_MODES as readonly string[]).includes(value)) throw createDeployerError('E_SANDBOX_MODE_INVALID', `the sandbox must be one of ${SANDBOX_MODES.join(', ')}, not "${value}"`, { details: { sandbox: value } })
+  return value as SandboxMode
+}
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`deployer option ${name} must be a positive number, got ${value}`)
@@ -103,5 +114,6 @@ export function resolveDeployerOptions(options: DeployerOptions = {}): ResolvedD
     logs: Object.freeze({ ...options.logs }),
     baseEnv: Object.freeze(baseEnv),
     setupEnv: Object.freeze(setupEnv),
+    sandbox: sandboxMode(options.sandbox ?? env['FERRY_SANDBOX'] ?? 'auto'),
   })
 }

@@ -35,11 +35,14 @@ export interface RuntimeContext {
   /** The last lines of the set-up log, for error messages. */
   tail(): Promise<string[]>
   signal?: AbortSignal
+  /** Turns a step into the command line that runs it sandboxed (deployer/sandbox/); absent: run as is. */
+  wrapStep?: (step: { command: string; args: string[]; cwd: string; env: Readonly<Record<string, string>> }) => { command: string; args: string[] }
 }
 
 async function runStep(context: RuntimeContext, command: string, args: string[], cwd: string): Promise<void> {
   context.note(`$ ${[command, ...args].join(' ')}`)
-  const child = execa(command, args, { cwd, env: context.env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, timeout: SETUP_TIMEOUT_MS, cancelSignal: context.signal, stripFinalNewline: false })
+  const run = context.wrapStep ? context.wrapStep({ command, args, cwd, env: context.env }) : { command, args }
+  const child = execa(run.command, run.args, { cwd, env: context.env, extendEnv: false, stdin: 'ignore', buffer: false, reject: false, timeout: SETUP_TIMEOUT_MS, cancelSignal: context.signal, stripFinalNewline: false })
   const captured = Promise.all([context.capture(child.stdout!), context.capture(child.stderr!)])
   const result = await child
   await captured
@@ -82,7 +85,8 @@ async function installPython(context: RuntimeContext): Promise<void> {
   const venv = join(instanceDir, 'venv')
   const requirements = deps.requirements ? join(appDir, deps.requirements) : undefined
   const install = requirements !== undefined && hasRequirements(requirements)
-  await runStep(context, context.python, ['-m', 'venv', ...(install ? [] : ['--without-pip']), venv], instanceDir)
+  // Run from app/: the sandbox of a set-up step shows app/ and venv/, not the version's folder.
+  await runStep(context, context.python, ['-m', 'venv', ...(install ? [] : ['--without-pip']), venv], context.appDir)
   if (install) {
     const wheels = deps.wheels ? ['--no-index', '--find-links', join(appDir, deps.wheels)] : []
     await runStep(context, join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', ...wheels, '-r', requirements!], appDir)

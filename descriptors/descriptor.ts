@@ -76,6 +76,17 @@ export type Resources = {
   replicas?: number
   /** How long a replica may take to answer its health check with 2xx. */
   startupTimeoutSeconds?: number
+  limits?: Limits
+}
+
+/** What the version's processes may use, enforced in the sandbox as RLIMITs (open files and memory per process, processes and threads for the whole version); where they cannot be enforced (--sandbox none) the log says so. */
+export type Limits = {
+  /** Open file descriptors per process (RLIMIT_NOFILE). */
+  openFiles?: number
+  /** Processes and threads of the whole version, all replicas and set-up steps together (RLIMIT_NPROC of the version's own user). */
+  processes?: number
+  /** Data memory (heap) per process in MiB (RLIMIT_DATA); unlimited when absent. */
+  memoryMb?: number
 }
 
 /** The HTTP API the service offers. */

@@ -56,7 +56,10 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
   })
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
-  app.get('/ready', (c) => c.json({ status: 'ready', instances: options.deployer.list().length }))
+  app.get('/ready', (c) => {
+    const { requested, mode, warning, ownUser } = options.deployer.sandbox
+    return c.json({ status: 'ready', instances: options.deployer.list().length, sandbox: { requested, mode, warning, ownUser } })
+  })
   app.get('/metrics', (c) => c.body(options.observability.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }))
   app.get('/openapi.json', async (c) => c.json(await options.observability.openApi()))
   app.route('/', createDocsRoutes())

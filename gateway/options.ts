@@ -17,6 +17,8 @@ export interface GatewayOptions {
   requestHistory?: number
   cwd?: string
   env?: NodeJS.ProcessEnv
+  /** How models are sandboxed: auto, bwrap or none; resolved with FERRY_SANDBOX by the deployer's options. */
+  sandbox?: string
 }
 
 export interface ResolvedGatewayOptions {

@@ -114,6 +114,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       ...options.deployer,
       dataDir: resolved.dataDir,
       ...(options.env ? { env: options.env } : {}),
+      ...(options.sandbox !== undefined ? { sandbox: options.sandbox } : {}),
       instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }) }),
     })
   } catch (error) {

@@ -34,13 +34,14 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
 }
 
 export default defineCommand<ServeResult>({
-  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--deploy PATH]…',
+  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--sandbox auto|bwrap|none] [--deploy PATH]…',
   description: 'Run the gateway and supervise every deployed version until SIGTERM or Ctrl-C. Options: flag, then FERRY_PORT / FERRY_HOST / FERRY_HOME / FERRY_TOKEN, then defaults.',
   options: {
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
     host: { type: 'string', value: 'HOST', description: 'address to listen on (default 127.0.0.1)' },
     data: { type: 'string', value: 'DIR', description: 'the data directory (default ./.ferry)' },
     deploy: { type: 'string', multiple: true, value: 'PATH', description: 'pack (folders) and deploy this model once started; repeatable' },
+    sandbox: { type: 'string', value: 'MODE', description: 'auto (default: bubblewrap when installed), bwrap (refuse to start without it) or none; FERRY_SANDBOX' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values }, context) {
@@ -49,7 +50,10 @@ export default defineCommand<ServeResult>({
       ...(values['port'] !== undefined ? { port: values['port'] as string } : {}),
       ...(values['host'] !== undefined ? { host: values['host'] as string } : {}),
       ...(values['data'] !== undefined ? { dataDir: values['data'] as string } : {}),
+      ...(values['sandbox'] !== undefined ? { sandbox: values['sandbox'] as string } : {}),
     })
+    const { sandbox } = gateway.deployer
+    if (sandbox.warning) context.stderr.write(`ferry: warning: ${sandbox.warning}\n`)
     context.stderr.write([
       `ferry serving on ${gateway.url}`,
       `  console  ${gateway.url}/   (sign in with the admin token)`,
@@ -59,6 +63,7 @@ export default defineCommand<ServeResult>({
       `  metrics  ${gateway.url}/metrics`,
       `  runs     ${gateway.url}/api/runs   (tracked runs; prediction history at /api/requests)`,
       `  data     ${gateway.dataDir}`,
+      `  sandbox  ${sandbox.mode === 'bwrap' ? `bubblewrap${sandbox.ownUser ? ', each version as its own user' : ''}` : 'none: models run with the server\'s user and see its files'}`,
       '',
     ].join('\n'))
     const deployed = await deployAtStart(gateway, (values['deploy'] as string[] | undefined) ?? [], context)

@@ -1,0 +1,83 @@
+/**
+ * A launcher that runs every process inside bubblewrap, on top of another launcher (the child
+ * process one): the spec is turned into a bwrap command line (_bwrap-args.ts) and run by the inner
+ * launcher, so process groups, stops with grace and leftover finding work as before (the marker
+ * variable is in bwrap's own environment too). bwrap reports a command killed by a signal as exit
+ * code 128 + n, which is turned back into the signal.
+ */
+import { accessSync, constants, statSync } from 'node:fs'
+import { constants as os } from 'node:os'
+import { delimiter, join } from 'node:path'
+import { createDeployerError } from '../errors.js'
+import type { ExitInfo, LaunchedProcess, Launcher, LaunchSpec, SandboxSpec } from '../launcher.js'
+import { buildBwrapArgs, type SandboxTools, type SystemEntry } from './_bwrap-args.js'
+
+const SIGNAL_NAMES = new Map(Object.entries(os.signals).map(([name, number]) => [number, name]))
+
+/** bwrap's exit code for a command killed by signal n is 128 + n. */
+function toExitInfo(info: ExitInfo): ExitInfo {
+  const signal = info.code !== null && info.code > 128 ? SIGNAL_NAMES.get(info.code - 128) : undefined
+  return signal ? { code: null, signal } : info
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** What the OS would say when starting the spec: checked here, as bwrap starts even when its command cannot. */
+function checkStartable(spec: LaunchSpec): void {
+  const fail = (code: string, why: string) => {
+    throw createDeployerError('E_LAUNCH_FAILED', `Cannot start ${spec.command} (${code}): ${why}`, { path: spec.command, details: { command: spec.command, args: spec.args, cwd: spec.cwd, code } })
+  }
+  try {
+    if (!statSync(spec.cwd).isDirectory()) fail('ENOTDIR', `the working directory ${spec.cwd} is not a directory`)
+  } catch (error) {
+    if ((error as { code?: string }).code === 'E_LAUNCH_FAILED') throw error
+    fail('ENOENT', `the working directory ${spec.cwd} does not exist`)
+  }
+  if (spec.command.includes('/')) {
+    try {
+      statSync(spec.command)
+    } catch {
+      fail('ENOENT', 'no such file')
+    }
+    if (!isExecutable(spec.command)) fail('EACCES', 'not an executable file')
+    return
+  }
+  const path = spec.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin'
+  if (!path.split(delimiter).some((dir) => dir !== '' && isExecutable(join(dir, spec.command)))) fail('ENOENT', `not found on PATH ${path}`)
+}
+
+/**
+ * Wraps `inner` so each process runs sandboxed.
+ * @example
+ * const launcher = createSandboxedLauncher(createChildProcessLauncher(), { tools, system, defaultUid: 65534 })
+ */
+export function createSandboxedLauncher(inner: Launcher, config: { tools: SandboxTools; system: SystemEntry[]; defaultUid?: number }): Launcher {
+  return {
+    name: `bwrap+${inner.name}`,
+    async launch(spec: LaunchSpec): Promise<LaunchedProcess> {
+      checkStartable(spec)
+      const sandbox: SandboxSpec = spec.sandbox ?? { readOnly: [spec.cwd], writable: [], ...(config.defaultUid !== undefined ? { uid: config.defaultUid, gid: config.defaultUid } : {}) }
+      const covered = [...sandbox.readOnly, ...sandbox.writable].some((p) => spec.cwd === p || spec.cwd.startsWith(`${p}/`))
+      const effective = covered ? sandbox : { ...sandbox, readOnly: [...sandbox.readOnly, spec.cwd] }
+      const [bwrap, ...bwrapArgs] = buildBwrapArgs({ spec, sandbox: effective, tools: config.tools, system: config.system, grace: true })
+      // bwrap itself ignores SIGTERM, so a stop reaches the command and its helpers and they get
+      // their grace period; the SIGKILL after it ends bwrap, and --die-with-parent everything inside.
+      const child = await inner.launch({ command: config.tools.env, args: ['--ignore-signal=TERM', bwrap!, ...bwrapArgs], cwd: '/', env: spec.env })
+      const exited = child.exited.then(toExitInfo)
+      return {
+        pid: child.pid,
+        stdout: child.stdout,
+        stderr: child.stderr,
+        exited,
+        stop: async (graceMs: number) => toExitInfo(await child.stop(graceMs)),
+      }
+    },
+  }
+}
