@@ -5,7 +5,7 @@
  * that becomes healthy. Run it from a `*.test.ts` file: `runLauncherContract('child-process', createChildProcessLauncher)`.
  */
 import assert from 'node:assert/strict'
-import { chmod } from 'node:fs/promises'
+import { chmod, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -56,6 +56,37 @@ export function readLines(stream: NodeJS.ReadableStream): { lines: string[]; nex
   }
 }
 
+/**
+ * The host's number for the process of `group` that reported `pid` as its own: a sandboxed
+ * process lives in its own PID namespace and sees other numbers (the last of /proc/<pid>/status
+ * NSpid). Unsandboxed, it is `pid` itself.
+ */
+export async function toHostPid(leader: number, pid: number): Promise<number> {
+  if (process.platform !== 'linux') return pid
+  // Walk the leader's descendants (a few reads, so it is quick enough to catch short-lived ones).
+  const queue = [leader]
+  while (queue.length > 0) {
+    const current = queue.shift()!
+    try {
+      const nspid = /^NSpid:\s+(.+)$/m.exec(await readFile(`/proc/${current}/status`, 'utf8'))?.[1]?.trim().split(/\s+/).map(Number)
+      if (nspid?.at(-1) === pid && (current === pid || nspid.length > 1)) return current
+      for (const task of await readdir(`/proc/${current}/task`)) {
+        const children = (await readFile(`/proc/${current}/task/${task}/children`, 'utf8')).trim()
+        if (children) queue.push(...children.split(/\s+/).map(Number))
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pid
+}
+
+/** Reads the `{ pid, childPid }` line of spawns-child.js, as host pids. */
+async function readSpawnedPids(child: LaunchedProcess): Promise<{ pid: number; childPid: number }> {
+  const reported = JSON.parse(await readLines(child.stdout).next()) as { pid: number; childPid: number }
+  return { pid: await toHostPid(child.pid, reported.pid), childPid: await toHostPid(child.pid, reported.childPid) }
+}
+
 /** Waits until `pid` no longer runs (a zombie counts as gone); false after `timeoutMs`. */
 export async function waitForProcessGone(pid: number, timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
@@ -80,11 +111,13 @@ function killInTeardown(t: TestContext, ...pids: number[]): void {
 }
 
 /**
- * Registers the launcher contract tests for one launcher.
+ * Registers the launcher contract tests for one launcher. `leaderOutlivesHelpers`: the launched
+ * process (a sandbox) exits only once everything in it has, so a helper that ignores SIGTERM
+ * makes its stop end with SIGKILL.
  * @example
  * runLauncherContract('child-process', createChildProcessLauncher)
  */
-export function runLauncherContract(name: string, makeLauncher: () => Launcher): void {
+export function runLauncherContract(name: string, makeLauncher: () => Launcher, traits: { leaderOutlivesHelpers?: boolean } = {}): void {
   async function launch(t: TestContext, spec: LaunchSpec): Promise<LaunchedProcess> {
     const child = await makeLauncher().launch(spec)
     t.after(() => child.stop(200))
@@ -129,7 +162,7 @@ export function runLauncherContract(name: string, makeLauncher: () => Launcher):
 
     test('stop() kills the process and the grandchild it spawned', async (t) => {
       const child = await launch(t, fixtureSpec('spawns-child.js'))
-      const { pid, childPid } = JSON.parse(await readLines(child.stdout).next()) as { pid: number; childPid: number }
+      const { pid, childPid } = await readSpawnedPids(child)
       killInTeardown(t, pid, childPid)
       assert.ok(await isProcessRunning(childPid), 'the grandchild runs')
       const exit = await child.stop(2000)
@@ -141,18 +174,19 @@ export function runLauncherContract(name: string, makeLauncher: () => Launcher):
 
     test('stop() SIGKILLs a grandchild that ignores SIGTERM after the grace period', async (t) => {
       const child = await launch(t, fixtureSpec('spawns-child.js', ['--ignore-term']))
-      const { childPid } = JSON.parse(await readLines(child.stdout).next()) as { childPid: number }
+      const { childPid } = await readSpawnedPids(child)
       killInTeardown(t, childPid)
       const started = Date.now()
       const exit = await child.stop(300)
-      assert.equal(exit.signal, 'SIGTERM', 'the leader obeyed SIGTERM')
+      // A sandbox's leader (bwrap) lasts as long as anything in it, so it ends with the SIGKILL.
+      assert.equal(exit.signal, traits.leaderOutlivesHelpers ? 'SIGKILL' : 'SIGTERM', 'the leader obeyed SIGTERM')
       assert.ok(Date.now() - started >= 250, 'the grandchild got its grace period')
       assert.equal(await isProcessRunning(childPid), false, 'the grandchild is gone')
     })
 
     test('a grandchild left when the process exits by itself is killed too', async (t) => {
       const child = await launch(t, fixtureSpec('spawns-child.js', ['--ignore-term', '--exit-after=100']))
-      const { childPid } = JSON.parse(await readLines(child.stdout).next()) as { childPid: number }
+      const { childPid } = await readSpawnedPids(child)
       killInTeardown(t, childPid)
       assert.deepEqual(await child.exited, { code: 0, signal: null })
       assert.ok(await waitForProcessGone(childPid, 3000), 'the orphaned grandchild is gone')

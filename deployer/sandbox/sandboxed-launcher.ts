@@ -6,6 +6,8 @@
  * code 128 + n, which is turned back into the signal.
  */
 import { accessSync, constants, statSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { constants as os } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { createDeployerError } from '../errors.js'
@@ -53,6 +55,39 @@ function checkStartable(spec: LaunchSpec): void {
   if (!path.split(delimiter).some((dir) => dir !== '' && isExecutable(join(dir, spec.command)))) fail('ENOENT', `not found on PATH ${path}`)
 }
 
+const SIGTERM_BIT = 1n << BigInt(os.signals.SIGTERM - 1)
+
+/** True once a process of the sandbox under `leader` catches SIGTERM (the grace wrapper's trap is set). */
+async function catchesTerm(leader: number): Promise<boolean> {
+  const queue = [leader]
+  while (queue.length > 0) {
+    const pid = queue.shift()!
+    try {
+      const caught = /^SigCgt:\s+([0-9a-f]+)$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]
+      if (caught && (BigInt(`0x${caught}`) & SIGTERM_BIT) !== 0n) return true
+      for (const task of await readdir(`/proc/${pid}/task`)) {
+        const children = (await readFile(`/proc/${pid}/task/${task}/children`, 'utf8')).trim()
+        if (children) queue.push(...children.split(/\s+/).map(Number))
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false
+}
+
+/**
+ * Until the sandbox is set up, everything in it ignores SIGTERM (inherited from bwrap): a stop
+ * that early would be lost. Waits (within the grace period) until the wrapper catches it.
+ */
+async function waitUntilStoppable(leader: number, exited: Promise<unknown>, graceMs: number): Promise<number> {
+  const started = Date.now()
+  let done = false
+  void exited.then(() => { done = true })
+  while (!done && Date.now() - started < graceMs && !(await catchesTerm(leader))) await sleep(10)
+  return Math.max(0, graceMs - (Date.now() - started))
+}
+
 /**
  * Wraps `inner` so each process runs sandboxed.
  * @example
@@ -71,12 +106,16 @@ export function createSandboxedLauncher(inner: Launcher, config: { tools: Sandbo
       // their grace period; the SIGKILL after it ends bwrap, and --die-with-parent everything inside.
       const child = await inner.launch({ command: config.tools.env, args: ['--ignore-signal=TERM', bwrap!, ...bwrapArgs], cwd: '/', env: spec.env })
       const exited = child.exited.then(toExitInfo)
+      let stopping: Promise<ExitInfo> | undefined
       return {
         pid: child.pid,
         stdout: child.stdout,
         stderr: child.stderr,
         exited,
-        stop: async (graceMs: number) => toExitInfo(await child.stop(graceMs)),
+        stop: async (graceMs: number) => {
+          stopping ??= waitUntilStoppable(child.pid, child.exited, graceMs).then((left) => child.stop(left)).then(toExitInfo)
+          return stopping
+        },
       }
     },
   }
