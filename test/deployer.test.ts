@@ -2,6 +2,7 @@
  * The deployer end to end: real zips, real child processes on 127.0.0.1, a real SQLite database.
  * A healthy version is tagged and takes `latest`; a failing one never is and disturbs nothing.
  */
+import { toHostPid } from './launcher.contract.js'
 import assert from 'node:assert/strict'
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -139,7 +140,10 @@ test('a replica failing its health checks is restarted', async (t) => {
 test('stopping kills the whole process group: a worker the model spawned is gone too', async (t) => {
   const { deployer, tmp } = await openDeployer(t)
   const info = await deployer.deploy({ package: (await deployer.addPackage(await packFixture('spawns-child', tmp))).digest })
-  const { body } = await callReplica(info.replicas[0]!.port!, '/child') as { body: { pid: number; child: number } }
+  const { body: seen } = await callReplica(info.replicas[0]!.port!, '/child') as { body: { pid: number; child: number } }
+  // In the sandbox the model sees its own PID namespace's numbers: find the host's.
+  const leader = info.replicas[0]!.pid!
+  const body = { pid: await toHostPid(leader, seen.pid), child: await toHostPid(leader, seen.child) }
   assert.ok(await isProcessRunning(body.child))
   const stopped = await deployer.stop('spawns-child@1.0.0')
   assert.equal(stopped.state, 'stopped')
