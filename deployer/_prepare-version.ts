@@ -51,7 +51,7 @@ export async function prepareVersion(args: { zipPath: string; digest: string; de
   try {
     await args.sandbox.prepareFiles()
     const command = await prepareRuntime({
-      descriptor, appDir: dirs.appDir, instanceDir: dirs.instanceDir, env: { ...options.setupEnv, ...args.sandbox.env }, python: options.python,
+      descriptor, appDir: dirs.appDir, instanceDir: dirs.instanceDir, env: args.sandbox.setupEnv(options.setupEnv), python: options.python,
       wrapStep: (step) => args.sandbox.wrapSetupStep(step),
       capture: (readable) => logs.capture(source, readable, { stream: 'setup' }),
       note,

@@ -27,8 +27,10 @@ export interface VersionSandbox {
   readonly info: SandboxInfo
   /** The launch spec's sandbox for a replica (undefined without a sandbox). */
   readonly spec: SandboxSpec | undefined
-  /** Variables replaced in the replica's and set-up steps' environment (HOME, TMPDIR). */
+  /** Variables replaced in the replica's environment (HOME, TMPDIR). */
   readonly env: Readonly<Record<string, string>>
+  /** A set-up step's environment: `base` with HOME, TMPDIR and npm's cache in the sandbox. */
+  setupEnv(base: Readonly<Record<string, string>>): Record<string, string>
   /** Creates home/ and venv/ and gives the version's files to its user, before set-up. */
   prepareFiles(): Promise<void>
   /** Gives home/ to the version's user before a launch (it may have been made by another mode). */
@@ -79,6 +81,12 @@ export function createVersionSandbox(status: SandboxStatus, version: { homeId: s
     info,
     spec: runSpec,
     env: sandboxed ? { HOME: homeDir, TMPDIR: '/tmp' } : {},
+    setupEnv(base) {
+      if (!sandboxed) return { ...base }
+      // The server's npm cache (npm_config_cache when run under npm) is not in the sandbox.
+      const kept = Object.fromEntries(Object.entries(base).filter(([key]) => !/^npm_config_cache$/i.test(key)))
+      return { ...kept, HOME: homeDir, TMPDIR: '/tmp', npm_config_cache: join(homeDir, '.npm') }
+    },
     async prepareFiles() {
       if (!sandboxed) return
       await mkdir(homeDir, { recursive: true })

@@ -31,13 +31,28 @@ function summaryCards(instances: InstanceInfo[], traffic: Map<string, Traffic>):
     card('need attention', String(failing), failing ? 'bad' : ''), card('requests/s', formatRate(rate)))
 }
 
+/** A banner when models run unsandboxed (from /ready): they could then read the server's files. */
+async function sandboxBanner(slot: HTMLElement): Promise<void> {
+  try {
+    const ready = await (await fetch('/ready')).json() as { sandbox?: { mode: string; requested: string; warning: string | null } }
+    const sandbox = ready.sandbox
+    if (!sandbox || sandbox.mode === 'bwrap') return
+    const why = sandbox.warning ?? `the server was started with --sandbox ${sandbox.requested}`
+    replace(slot, h('div', { class: 'warning-box', role: 'status' }, h('strong', null, 'Models are not sandboxed. '), why))
+  } catch {
+    // /ready unreachable: the rest of the page says so
+  }
+}
+
 export function renderOverview(main: HTMLElement): Cleanup {
   let instances: InstanceInfo[] = []
   let traffic = new Map<string, Traffic>()
   let previous: Scrape | undefined
   const body = h('div', { 'aria-live': 'off' }, h('p', { class: 'muted' }, 'Loading…'))
   const trafficNote = h('p', { class: 'muted small' })
-  replace(main,
+  const banner = h('div', { class: 'sandbox-banner' })
+  void sandboxBanner(banner)
+  replace(main, banner,
     h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Overview'),
       h('div', { class: 'actions' }, h('a', { class: 'button', href: href('packages') }, 'Upload a package'), h('a', { class: 'button primary', href: href('deploy') }, 'Deploy'))),
     body, trafficNote)
