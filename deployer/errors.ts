@@ -48,7 +48,7 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   E_PACKAGE_IN_USE: { status: 409, hint: 'Delete the versions that use this package first; a deployed version keeps its package.' },
   E_VERSION_NOT_FOUND: { status: 404, hint: 'Deploy that version first, or list the model\'s versions to pick one that exists.' },
   E_VERSION_CONFLICT: { status: 409, hint: 'A version is immutable once taken: raise the version in descriptor.json and pack again, or deploy with bump to take the next free patch version.' },
-  // Packages, versions and deploys (deployer/deployer.ts)
+  // Packages, versions and deploys (deployer/deployer.ts, registry/, supervisor/)
   E_PACKAGE_TOO_LARGE: { status: 413, hint: 'The upload is larger than the server accepts: keep big weights out of the package, or raise the upload limit.' },
   E_PACKAGE_INVALID: { status: 422, hint: 'Run `ferry validate` on the model folder, fix every problem it lists, then pack and upload again.' },
   E_REF_INVALID: { status: 400, hint: 'Name a version as name@version (e.g. echo@1.0.0), or a package by its 64-character sha256 digest.' },

@@ -1,5 +1,5 @@
 /**
- * The gateway's Hono app (everything but /models/*, which model-proxy.ts serves at the socket
+ * The gateway's Hono app (everything but /models/*, which proxy/model-proxy.ts serves at the socket
  * level): liveness and readiness, the token-protected management API, and one error handler.
  * Typed errors answer with their own JSON and status; anything else is logged and becomes a
  * plain 500 that leaks nothing (hono's errorHandler).
