@@ -12,6 +12,7 @@ import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
 import { pathAfter } from './_url-encoding.js'
+import { queryFlag } from './_query.js'
 import { createStreamRoutes } from './stream-routes.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
@@ -65,19 +66,20 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
 
   api.get('/instances', (c) => c.json(deployer.list()))
   api.get('/instances/:ref', (c) => c.json(deployer.get(c.req.param('ref'))))
-  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'))))
+  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'), { force: queryFlag(c, 'force') })))
   api.post('/instances/:ref/start', async (c) => c.json(await deployer.start(c.req.param('ref'))))
   api.post('/instances/:ref/restart', async (c) => c.json(await deployer.restart(c.req.param('ref'))))
-  api.delete('/instances/:ref', async (c) => {
-    await deployer.remove(c.req.param('ref'))
-    return c.body(null, 204)
-  })
+  api.delete('/instances/:ref', async (c) => c.json(await deployer.remove(c.req.param('ref'), { force: queryFlag(c, 'force') })))
 
   api.get('/models', (c) => c.json(deployer.listModels()))
   api.put('/models/:name/aliases/:alias', async (c) => {
     const body = await readJsonBody(c, { version: { type: 'string', required: true } })
     deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)
     return c.json({ name: c.req.param('name'), alias: c.req.param('alias'), version: body['version'] })
+  })
+  api.delete('/models/:name/aliases/:alias', (c) => {
+    deployer.removeAlias(c.req.param('name'), c.req.param('alias'))
+    return c.body(null, 204)
   })
   api.put('/models/:name/token', async (c) => {
     const body = await readJsonBody(c, { token: { type: 'string', required: true } })
