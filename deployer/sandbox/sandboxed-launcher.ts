@@ -88,6 +88,23 @@ async function waitUntilStoppable(leader: number, exited: Promise<unknown>, grac
   return Math.max(0, graceMs - (Date.now() - started))
 }
 
+/** How long to wait, once the sandbox has exited, for its output to be read to the end. */
+const OUTPUT_SETTLE_MS = 2000
+
+/**
+ * Resolves once a stream being read has ended. Once bwrap has exited nothing in the sandbox holds
+ * its output any more, so waiting is safe, and a last line without a newline is in the log
+ * before the exit is reported. A stream nobody reads never ends: it is not waited for.
+ */
+function drained(stream: NodeJS.ReadableStream): Promise<void> {
+  const readable = stream as NodeJS.ReadableStream & { readableEnded?: boolean; readableFlowing?: boolean | null; destroyed?: boolean }
+  if (readable.readableEnded || readable.destroyed || readable.readableFlowing !== true) return Promise.resolve()
+  return new Promise((resolve) => {
+    stream.once('end', () => resolve())
+    stream.once('close', () => resolve())
+  })
+}
+
 /**
  * Wraps `inner` so each process runs sandboxed.
  * @example
@@ -105,7 +122,11 @@ export function createSandboxedLauncher(inner: Launcher, config: { tools: Sandbo
       // bwrap itself ignores SIGTERM, so a stop reaches the command and its helpers and they get
       // their grace period; the SIGKILL after it ends bwrap, and --die-with-parent everything inside.
       const child = await inner.launch({ command: config.tools.env, args: ['--ignore-signal=TERM', bwrap!, ...bwrapArgs], cwd: '/', env: spec.env })
-      const exited = child.exited.then(toExitInfo)
+      const settle = async (info: ExitInfo): Promise<ExitInfo> => {
+        await Promise.race([Promise.all([drained(child.stdout), drained(child.stderr)]), sleep(OUTPUT_SETTLE_MS, undefined, { ref: false })])
+        return toExitInfo(info)
+      }
+      const exited = child.exited.then(settle)
       let stopping: Promise<ExitInfo> | undefined
       return {
         pid: child.pid,
@@ -113,7 +134,7 @@ export function createSandboxedLauncher(inner: Launcher, config: { tools: Sandbo
         stderr: child.stderr,
         exited,
         stop: async (graceMs: number) => {
-          stopping ??= waitUntilStoppable(child.pid, child.exited, graceMs).then((left) => child.stop(left)).then(toExitInfo)
+          stopping ??= waitUntilStoppable(child.pid, child.exited, graceMs).then((left) => child.stop(left)).then(settle)
           return stopping
         },
       }
