@@ -155,7 +155,9 @@ test('stopping kills the whole process group: a worker the model spawned is gone
 })
 
 test('replicas: N processes on N ports; a restart is make-before-break', async (t) => {
-  const { deployer, tmp } = await openDeployer(t)
+  // Health checks every second: at FAST's 150 ms a loaded machine starting three more sandboxed
+  // replicas times them out, and a replica taken out of rotation is not what this tests.
+  const { deployer, tmp } = await openDeployer(t, { healthIntervalMs: 1000 })
   const pkg = await deployer.addPackage(await packFixture('valid', tmp))
   const info = await deployer.deploy({ package: pkg.digest, replicas: 3 })
   const ports = info.replicas.map((r) => r.port)

@@ -76,16 +76,19 @@ async function catchesTerm(leader: number): Promise<boolean> {
   return false
 }
 
+/** How long a stop waits for a sandbox still being set up before its grace period starts. */
+const SETUP_WAIT_MS = 10_000
+
 /**
  * Until the sandbox is set up, everything in it ignores SIGTERM (inherited from bwrap): a stop
- * that early would be lost. Waits (within the grace period) until the wrapper catches it.
+ * that early would be lost. Waits until the wrapper catches it (or the sandbox is gone); the
+ * grace period starts then, so a loaded machine's slow set-up does not eat it.
  */
-async function waitUntilStoppable(leader: number, exited: Promise<unknown>, graceMs: number): Promise<number> {
+async function waitUntilStoppable(leader: number, exited: Promise<unknown>): Promise<void> {
   const started = Date.now()
   let done = false
   void exited.then(() => { done = true })
-  while (!done && Date.now() - started < graceMs && !(await catchesTerm(leader))) await sleep(10)
-  return Math.max(0, graceMs - (Date.now() - started))
+  while (!done && Date.now() - started < SETUP_WAIT_MS && !(await catchesTerm(leader))) await sleep(10)
 }
 
 /** How long to wait, once the sandbox has exited, for its output to be read to the end. */
@@ -134,7 +137,7 @@ export function createSandboxedLauncher(inner: Launcher, config: { tools: Sandbo
         stderr: child.stderr,
         exited,
         stop: async (graceMs: number) => {
-          stopping ??= waitUntilStoppable(child.pid, child.exited, graceMs).then((left) => child.stop(left)).then(settle)
+          stopping ??= waitUntilStoppable(child.pid, child.exited).then(() => child.stop(graceMs)).then(settle)
           return stopping
         },
       }
