@@ -28,6 +28,8 @@ export interface GatewayAppOptions {
   tracking: { runs: RunStore; requests: RequestHistory; tokens: TrackingTokens }
   /** Logs an unexpected error (default: console.error). */
   logError?: (error: unknown) => void
+  /** The Gradio and Open Inference Protocol routes (gateway/protocols/), when served. */
+  protocols?: { routes: Hono }
 }
 
 const RUN_WRITES = /^(POST \/api\/runs|PATCH \/api\/runs\/[^/]+|PUT \/api\/runs\/[^/]+\/artifacts\/[^/]+)$/
@@ -80,5 +82,6 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
   })
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
+  if (options.protocols) app.route('/', options.protocols.routes)
   return app
 }

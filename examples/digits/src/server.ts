@@ -18,7 +18,9 @@ import { readWeightsFile } from './weights-file.js'
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg'])
-const ROUTES: Record<string, string[]> = { '/health': ['GET'], '/openapi.json': ['GET'], '/predict': ['POST'] }
+// /predict/image is /predict for images alone: a second endpoint, so that protocols with one body
+// form per endpoint (a Gradio Image input, an OIP BYTES tensor) can offer both.
+const ROUTES: Record<string, string[]> = { '/health': ['GET'], '/openapi.json': ['GET'], '/predict': ['POST'], '/predict/image': ['POST'] }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
