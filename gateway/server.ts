@@ -69,7 +69,8 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     throw error
   }
   const { deployer, token, source, observability, tracking, proxy, listener, protocols } = opened
-  handle = (req, res) => { if (!proxy.handle(req, res)) void listener(req, res) }
+  // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
+  handle = (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
 
   let closing: Promise<void> | undefined

@@ -8,12 +8,16 @@
  */
 import { Hono } from 'hono'
 import type { Deployer } from '../../deployer/index.js'
+import { GradioAppClients } from './gradio/app-client.js'
+import { claimsGradioAppCall, createGradioAppRoutes } from './gradio/app-routes.js'
 import { createGradioBridge } from './gradio/bridge-routes.js'
 import { createModelCaller } from './model-caller.js'
 import { createOipRoutes } from './oip/oip-routes.js'
 
 export interface Protocols {
   routes: Hono
+  /** True for a request under /models/ the gateway answers instead of the proxy (a Gradio app's /api/<name> call). */
+  claims(url: string): boolean
   close(): Promise<void>
 }
 
@@ -28,12 +32,16 @@ export interface ProtocolOptions {
 export function createProtocols(options: ProtocolOptions): Protocols {
   const caller = createModelCaller(options.gatewayUrl, options.upstreamTimeoutMs)
   const gradio = createGradioBridge({ deployer: options.deployer, caller })
+  const apps = new GradioAppClients(options.gatewayUrl)
   const routes = new Hono()
   routes.route('/', gradio.routes)
+  routes.route('/', createGradioAppRoutes(options.deployer, apps))
   routes.route('/', createOipRoutes({ deployer: options.deployer, caller, serverVersion: options.serverVersion }))
   return {
     routes,
+    claims: (url) => claimsGradioAppCall(options.deployer, url),
     async close() {
+      apps.close()
       gradio.close()
       await caller.close()
     },
