@@ -21,7 +21,7 @@ import { createLogStore, type LogEntry, type LogStore } from './log-store.js'
 import { resolveDeployerOptions, type DeployerOptions, type ResolvedDeployerOptions } from './options.js'
 import { createFilePackageStore, type PackageStore } from './package-store.js'
 import { locateVersion } from './_prepare-version.js'
-import { admitPackage } from './_admit-package.js'
+import { createPackageIntake, type AddPackageOptions, type PackageIntake } from './_package-intake.js'
 import { openSqliteStateStore } from './sqlite-state-store.js'
 import type { EventRecord, PackageRecord, StateStore, VersionRecord } from './state-store.js'
 import { parseRef } from './ref.js'
@@ -52,6 +52,7 @@ export class Deployer {
   readonly state: StateStore
   readonly registry: VersionRegistry
   readonly supervisor: Supervisor
+  private readonly intake: PackageIntake
 
   private constructor(options: ResolvedDeployerOptions) {
     this.options = options
@@ -59,6 +60,7 @@ export class Deployer {
     this.packages = createFilePackageStore(join(options.dataDir, 'packages'))
     this.state = openSqliteStateStore(options.dataDir)
     this.events.setMaxListeners(0)
+    this.intake = createPackageIntake({ packages: this.packages, state: this.state, limits: options.unpackLimits })
     const record = (event: Omit<EventRecord, 'id' | 'time'>) => this.record(event)
     this.registry = new VersionRegistry(this.state, record)
     this.supervisor = new Supervisor({
@@ -81,7 +83,7 @@ export class Deployer {
     const resolved = resolveDeployerOptions({ ...options, dataDir: await realpath(requested.dataDir) })
     const deployer = new Deployer(resolved)
     await recoverDataDir({
-      options: resolved, state: deployer.state, logs: deployer.logs, supervisor: deployer.supervisor,
+      options: resolved, packages: deployer.packages, state: deployer.state, logs: deployer.logs, supervisor: deployer.supervisor,
       relaunch: (version) => {
         const ref = `${version.name}@${version.version}`
         void deployer.supervisor.withLock(ref, () => deployer.supervisor.bringUp(version, { supervise: version.tagged, onHealthy: () => deployer.registry.tagVersion(version.name, version.version, undefined) })).catch(() => undefined)
@@ -100,19 +102,9 @@ export class Deployer {
 
   // ── Packages ────────────────────────────────────────────────────────────────
 
-  /** Stores and checks a package zip (a path or a stream); the same zip twice is a no-op. */
-  async addPackage(source: string | Readable, options: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<PackageRecord & { created: boolean }> {
-    const stored = await this.packages.put(source, options)
-    const known = this.state.getPackage(stored.digest)
-    if (known) return { ...known, created: false }
-    try {
-      const admitted = await admitPackage(stored.path, this.options.unpackLimits)
-      const record = this.state.putPackage({ digest: stored.digest, name: admitted.descriptor.name, version: admitted.descriptor.version!, size: stored.size, descriptor: admitted.descriptor, manifest: admitted.manifest })
-      return { ...record, created: true }
-    } catch (error) {
-      if (stored.created) await this.packages.delete(stored.digest)
-      throw error
-    }
+  /** Checks and stores a package zip (a path or a stream); the same zip twice is a no-op (`created: false`). */
+  addPackage(source: string | Readable, options: AddPackageOptions = {}): Promise<PackageRecord & { created: boolean }> {
+    return this.intake(source, options)
   }
 
   listPackages(): PackageRecord[] {

@@ -35,7 +35,8 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     const body = c.req.raw.body
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
     const stream = Readable.fromWeb(body as never)
-    const store = (file: Readable) => deployer.addPackage(file, { maxBytes: maxUploadBytes })
+    // Refusals name the upload (its file name when the form gives one), never the server's own files.
+    const store = (file: Readable, filename?: string) => deployer.addPackage(file, { maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
     const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
     return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
   })
