@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { test, type TestContext } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
+import { runFerry } from './_helpers.js'
 import { startFerryServe, type FerryServe } from './_serve-helpers.js'
 
 type Case = (t: TestContext) => Promise<void>
@@ -140,4 +141,22 @@ oipCase('a model that speaks OIP itself is passed through, at the version asked 
   const gradio = await fetch(`${ferry.url}/gradio/native/config`)
   assert.equal(gradio.status, 404)
   assert.equal((await gradio.json() as { code: string }).code, 'E_PROTOCOL_UNSUPPORTED')
+})
+
+oipCase('ferry infer: tensors named in the metadata, shapes filled in; a refused request exits 1 with its code', async () => {
+  const samples = ferryPath('examples', 'digits', 'samples')
+  const ok = await runFerry(['infer', 'digits', '--input', 'pixels=@pixels-4.json', '--id', 'cli', '--gateway', ferry.url, '--json'], { cwd: samples })
+  assert.equal(ok.code, 0, ok.stderr)
+  const result = JSON.parse(ok.stdout) as { id: string; outputs: Array<{ name: string; data: unknown[] }> }
+  assert.equal(result.id, 'cli')
+  assert.deepEqual(result.outputs.find((o) => o.name === 'digit')!.data, [4])
+  const human = await runFerry(['infer', 'mymodel@1.0.0', '-i', 'input0=[[1,2],[3,4]]', '-i', 'input1=[true,false,true]', '--gateway', ferry.url])
+  assert.equal(human.code, 0, human.stderr)
+  assert.match(human.stdout, /^mymodel@1\.0\.0\n  output0  FP32 \[3, 2\]  \[1,1\.1,2,2\.1,3,3\.1\]\n$/)
+  const refused = await runFerry(['infer', 'digits', '--input', 'pixels=[1,2]', '--gateway', ferry.url])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /E_OIP_SHAPE_INVALID/)
+  const unknown = await runFerry(['infer', 'digits', '--input', 'pixel=[1]', '--gateway', ferry.url])
+  assert.equal(unknown.code, 2, 'a usage error')
+  assert.match(unknown.stderr, /its inputs are pixels \(FP32 \[8, 8\]\)/)
 })
