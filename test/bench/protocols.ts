@@ -6,7 +6,8 @@
  * (`POST /gradio/digits/gradio_api/run/predict`) and @gradio/client's `predict` (queue join plus a
  * server-sent-event stream per call). The protocols call the model through the gateway's own
  * proxy (one more loopback hop), so their cost over the direct call is the figure. Reported:
- * requests/s, p50 and p99 latency, and each protocol's overhead at p50.
+ * requests/s, p50 and p99 latency, and each protocol's overhead at p50. After a warm-up, the ways
+ * take turns in rounds so that the machine's load falls on each alike.
  *
  * Options (argument → environment variable → default):
  *   --requests <n>     measured calls of each way   FERRY_BENCH_PROTOCOL_REQUESTS   600
@@ -25,22 +26,29 @@ import { computeMedian, logNote, OTHER_BENCH_OPTIONS, removeOnSignal, roundTo } 
 
 interface WayFigures { requestsPerSecond: number; p50Ms: number; p99Ms: number; overheadP50Ms?: number }
 
-async function measure(requests: number, concurrency: number, call: () => Promise<void>): Promise<WayFigures> {
-  for (let i = 0; i < Math.min(50, requests); i++) await call() // warm-up
-  const latencies: number[] = []
+interface Sample { latencies: number[]; seconds: number; calls: number }
+
+/** `calls` calls, `concurrency` at a time, added to `sample`. */
+async function measure(sample: Sample, calls: number, concurrency: number, call: () => Promise<void>): Promise<void> {
   let next = 0
   const started = performance.now()
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next++ < requests) {
+    while (next++ < calls) {
       const t0 = performance.now()
       await call()
-      latencies.push(performance.now() - t0)
+      sample.latencies.push(performance.now() - t0)
     }
   }))
-  const seconds = (performance.now() - started) / 1000
-  latencies.sort((a, b) => a - b)
-  return { requestsPerSecond: roundTo(requests / seconds, 1), p50Ms: roundTo(computeMedian(latencies), 2), p99Ms: roundTo(latencies[Math.floor(latencies.length * 0.99)]!, 2) }
+  sample.seconds += (performance.now() - started) / 1000
+  sample.calls += calls
 }
+
+function summarise(sample: Sample): WayFigures {
+  const sorted = [...sample.latencies].sort((a, b) => a - b)
+  return { requestsPerSecond: roundTo(sample.calls / sample.seconds, 1), p50Ms: roundTo(computeMedian(sorted), 2), p99Ms: roundTo(sorted[Math.floor(sorted.length * 0.99)]!, 2) }
+}
+
+const ROUNDS = 4
 
 async function ok(response: Promise<Response>): Promise<void> {
   const res = await response
@@ -69,12 +77,15 @@ export async function runProtocolsBench(args: string[]): Promise<unknown> {
       gradioRun: () => ok(post('/gradio/digits/gradio_api/run/predict', { data: [pixels] })),
       gradioClient: async () => { await client.predict('/predict', { pixels }) },
     }
-    const figures: Record<string, WayFigures> = {}
-    for (const [name, call] of Object.entries(ways)) {
-      logNote('protocols', `${name}: ${requests} calls, ${concurrency} in flight`)
-      figures[name] = await measure(requests, concurrency, call)
+    // A warm-up of each, then the ways take turns round by round, so load on the machine falls on all alike.
+    for (const call of Object.values(ways)) for (let i = 0; i < 50; i++) await call()
+    const samples = Object.fromEntries(Object.keys(ways).map((name) => [name, { latencies: [], seconds: 0, calls: 0 } as Sample]))
+    for (let round = 1; round <= ROUNDS; round++) {
+      logNote('protocols', `round ${round} of ${ROUNDS}: ${Math.ceil(requests / ROUNDS)} calls of each way, ${concurrency} in flight`)
+      for (const [name, call] of Object.entries(ways)) await measure(samples[name]!, Math.ceil(requests / ROUNDS), concurrency, call)
     }
     client.close()
+    const figures = Object.fromEntries(Object.entries(samples).map(([name, sample]) => [name, summarise(sample)])) as Record<string, WayFigures>
     for (const name of ['oip', 'gradioRun', 'gradioClient']) figures[name]!.overheadP50Ms = roundTo(figures[name]!.p50Ms - figures['direct']!.p50Ms, 2)
     return { model: 'examples/digits', requests, concurrency, cores: cpus().length, ways: figures }
   } finally {
