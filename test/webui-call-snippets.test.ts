@@ -2,10 +2,12 @@
  * The console's "How to call it" on a model's page, in Chromium: a tab per client (curl, Python
  * requests, JavaScript fetch, @gradio/client, OIP) with the gateway's real URL and the model's
  * fields filled in, and each snippet, copied off the page and run as it is (bash, python3, node),
- * gets the model's real answer. A Gradio app gets its /api/<name> route and @gradio/client.
+ * gets the model's real answer. A Gradio app gets its /api/<name> route and @gradio/client, and its
+ * try-it form (built from the endpoints view_api read) is answered through the gateway.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
@@ -78,5 +80,15 @@ test('How to call it: every snippet on a model page runs as it is and gets the a
     assert.deepEqual([...all.keys()], ['curl', 'gradio'])
     assert.ok(all.get('curl')!.includes(`${ferry.url}/models/digit-pad/api/predict`))
     assert.ok(all.get('gradio')!.includes(`Client.connect('${ferry.url}/gradio/digit-pad/')`))
+  }))
+
+  await t.test("a Gradio app's try-it: its /api/predict read with view_api, called through the gateway", (t) => withPage(t, browser, async (page) => {
+    await signIn(page, ferry, '#/models/digit-pad/try')
+    const { pixels } = JSON.parse(await readFile(ferryPath('examples', 'digits', 'samples', 'pixels-4.json'), 'utf8')) as { pixels: number[] }
+    await page.getByLabel('JSON body').fill(JSON.stringify({ data: [pixels] }))
+    await page.getByRole('button', { name: 'Send' }).click()
+    await page.locator('[data-testid="status"]', { hasText: '200' }).waitFor()
+    const body = JSON.parse(await page.locator('[data-testid="response-body"]').innerText()) as { data: Array<{ label: string }> }
+    assert.equal(body.data[0]!.label, '4')
   }))
 })
