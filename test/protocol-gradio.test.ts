@@ -162,6 +162,9 @@ app.close()`
 })
 
 gradioCase('the page at /gradio/<name>/ names the endpoints and how to connect', async () => {
+  const bare = await fetch(`${ferry.url}/gradio/digits@latest`, { redirect: 'manual' })
+  assert.equal(bare.status, 308)
+  assert.equal(bare.headers.get('location'), '/gradio/digits@latest/')
   const page = await (await fetch(`${ferry.url}/gradio/digits/`)).text()
   assert.match(page, /Client\.connect\('http:\/\/127\.0\.0\.1:\d+\/gradio\/digits\/'\)/)
   assert.match(page, /\/predict_image/)

@@ -10,6 +10,7 @@ import { Hono, type Context } from 'hono'
 import type { Deployer } from '../../../deployer/index.js'
 import { isFerryError } from '../../../packager/ferry-error.js'
 import { GATEWAY_ERRORS } from '../../errors.js'
+import { readLimitedBody } from '../../_json-body.js'
 import type { ModelCaller } from '../model-caller.js'
 import { describeModelError, readModelAnswer, buildModelRequest } from '../model-request.js'
 import { checkModelToken, resolveModel, type ModelTarget } from '../model-access.js'
@@ -25,6 +26,8 @@ export interface GradioBridge {
 }
 
 type GradioErrorCode = keyof typeof GATEWAY_ERRORS
+/** A call's JSON (data may hold large values); uploads have their own limit. */
+const MAX_CALL_BYTES = 16 * 1024 * 1024
 
 function gradioError(c: Context, code: GradioErrorCode, message: string, status?: number): Response {
   const spec = GATEWAY_ERRORS[code]
@@ -47,17 +50,26 @@ export function createGradioBridge(options: { deployer: Deployer; caller: ModelC
   const queue = new GradioQueue()
   const routes = new Hono()
 
-  /** Runs one call of a dependency: the model's answer as output values, or the error to show. */
-  async function call(c: Context, model: ModelTarget, fnIndex: number, data: unknown, headers: Headers): Promise<{ success: true; data: unknown[] } | { success: false; error: string }> {
+  /** Runs one call of a dependency: the model's answer as output values, or the error to show. `base`: where file= is served. */
+  async function call(base: string, model: ModelTarget, fnIndex: number, data: unknown, headers: Headers): Promise<{ success: true; data: unknown[] } | { success: false; error: string }> {
     const app = buildGradioApp(model.descriptor, model.version)
     const signature = app.endpoints[fnIndex]!
     const values = readInputs(signature, data, files)
     const answer = await caller.call(model.name, model.selector, buildModelRequest(signature, values), headers)
     if (answer.status >= 400) return { success: false, error: `${model.name} answered ${answer.status}: ${describeModelError(answer)}` }
-    const base = `${new URL(c.req.url).origin}/gradio/${c.req.param('target')}${API_PREFIX}`
     return { success: true, data: writeOutputs(signature, readModelAnswer(answer), files, base) }
   }
 
+  const fileBase = (c: Context) => `${new URL(c.req.url).origin}/gradio/${c.req.param('target')}${API_PREFIX}`
+
+  /** The body as JSON, at most MAX_CALL_BYTES (413 past it, while it streams). */
+  async function readJson(c: Context): Promise<unknown> {
+    const bytes = await readLimitedBody(c, MAX_CALL_BYTES)
+    return JSON.parse(bytes.toString('utf8')) as unknown
+  }
+
+  // A Gradio app's address ends with a slash: its page's relative URLs need it.
+  routes.get('/gradio/:target', (c) => c.redirect(`/gradio/${encodeURIComponent(c.req.param('target')).replace(/%40/g, '@')}/${new URL(c.req.url).search}`, 308))
   routes.all('/gradio/:target/*', async (c) => {
     const target = c.req.param('target')
     let model: ModelTarget
@@ -93,12 +105,12 @@ export function createGradioBridge(options: { deployer: Deployer; caller: ModelC
   })
 
   async function upload(c: Context): Promise<Response> {
-    const length = Number(c.req.header('content-length') ?? 0)
-    if (length > MAX_FILE_BYTES) return gradioError(c, 'E_PAYLOAD_TOO_LARGE', `uploads are limited to ${MAX_FILE_BYTES} bytes`)
-    if (!/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) return gradioError(c, 'E_GRADIO_UPLOAD_INVALID', 'send the files as multipart/form-data, field "files"')
+    const type = c.req.header('content-type') ?? ''
+    if (!/^multipart\/form-data/i.test(type)) return gradioError(c, 'E_GRADIO_UPLOAD_INVALID', 'send the files as multipart/form-data, field "files"')
+    const bytes = await readLimitedBody(c, MAX_FILE_BYTES)
     let form: FormData
     try {
-      form = await c.req.formData()
+      form = await new Response(bytes, { headers: { 'content-type': type } }).formData()
     } catch {
       return gradioError(c, 'E_GRADIO_UPLOAD_INVALID', 'the multipart body could not be read')
     }
@@ -115,8 +127,9 @@ export function createGradioBridge(options: { deployer: Deployer; caller: ModelC
   async function readCall(c: Context, model: ModelTarget): Promise<{ fnIndex: number; data: unknown; sessionHash: string } | Response> {
     let body: unknown
     try {
-      body = await c.req.json()
-    } catch {
+      body = await readJson(c)
+    } catch (error) {
+      if (isFerryError(error)) throw error
       return gradioError(c, 'E_BODY_INVALID_JSON', 'the body must be JSON: {data, fn_index, session_hash}')
     }
     const { data, fn_index: fnIndex, session_hash: sessionHash } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
@@ -135,7 +148,8 @@ export function createGradioBridge(options: { deployer: Deployer; caller: ModelC
     const signature = buildGradioApp(model.descriptor, model.version).endpoints[request.fnIndex]!
     readInputs(signature, request.data, files)
     const headers = new Headers(c.req.raw.headers)
-    const eventId = queue.join(request.sessionHash, () => call(c, model, request.fnIndex, request.data, headers))
+    const base = fileBase(c)
+    const eventId = queue.join(request.sessionHash, () => call(base, model, request.fnIndex, request.data, headers))
     return c.json({ event_id: eventId })
   }
 
@@ -152,13 +166,14 @@ export function createGradioBridge(options: { deployer: Deployer; caller: ModelC
     if (!dependency) return gradioError(c, 'E_GRADIO_ENDPOINT_UNKNOWN', `no endpoint /${apiName} in ${model.name}@${model.version}; it has ${app.config.dependencies.map((d) => `/${d.api_name}`).join(', ')}`)
     let body: unknown
     try {
-      body = await c.req.json()
-    } catch {
+      body = await readJson(c)
+    } catch (error) {
+      if (isFerryError(error)) throw error
       return gradioError(c, 'E_BODY_INVALID_JSON', 'the body must be JSON: {data: [...]}')
     }
     const data = typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined
     const started = performance.now()
-    const result = await call(c, model, dependency.id, data, new Headers(c.req.raw.headers)).catch((error: unknown) => {
+    const result = await call(fileBase(c), model, dependency.id, data, new Headers(c.req.raw.headers)).catch((error: unknown) => {
       if (error instanceof GradioValueError) throw error
       return { success: false as const, error: error instanceof Error ? error.message : String(error) }
     })

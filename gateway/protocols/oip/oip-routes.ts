@@ -9,6 +9,7 @@ import { Hono, type Context } from 'hono'
 import type { Deployer } from '../../../deployer/index.js'
 import { isFerryError } from '../../../packager/ferry-error.js'
 import { GATEWAY_ERRORS } from '../../errors.js'
+import { readLimitedBody } from '../../_json-body.js'
 import type { ModelCaller } from '../model-caller.js'
 import { checkModelToken, resolveModel, type ModelTarget } from '../model-access.js'
 import { buildModelRequest, describeModelError, readModelAnswer } from '../model-request.js'
@@ -93,10 +94,10 @@ export function createOipRoutes(options: { deployer: Deployer; caller: ModelCall
   }
 
   async function infer(c: Context, model: ModelTarget, signature: EndpointSignature): Promise<Response> {
-    if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) return oipError(c, 'E_PAYLOAD_TOO_LARGE', `inference requests are limited to ${MAX_BODY_BYTES} bytes`)
+    const bytes = await readLimitedBody(c, MAX_BODY_BYTES)
     let body: unknown
     try {
-      body = JSON.parse(await c.req.text())
+      body = JSON.parse(bytes.toString('utf8'))
     } catch (error) {
       return oipError(c, 'E_OIP_REQUEST_INVALID', `the body is not valid JSON: ${(error as Error).message}`)
     }
