@@ -29,8 +29,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /** POST /predict: the body's form is chosen by its content-type; the answer is the digit and its scores. */
-async function predict(mlp: Mlp, req: IncomingMessage): Promise<object> {
+async function predict(mlp: Mlp, req: IncomingMessage, imagesOnly = false): Promise<object> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  if (imagesOnly && !IMAGE_TYPES.has(type)) {
+    req.resume()
+    throw new DigitsError('E_UNSUPPORTED_MEDIA_TYPE', `/predict/image takes image/png or image/jpeg, not "${type || '(none)'}"; send JSON pixels to /predict`)
+  }
   if (type !== 'application/json' && !IMAGE_TYPES.has(type)) {
     req.resume()
     throw new DigitsError('E_UNSUPPORTED_MEDIA_TYPE', `content-type "${type || '(none)'}" is not accepted; send application/json {"pixels": [...]}, image/png or image/jpeg`)
@@ -58,7 +62,7 @@ function main(): void {
       if (!methods.includes(req.method ?? '')) throw new DigitsError('E_METHOD_NOT_ALLOWED', `${path} takes ${methods.join(', ')}, not ${req.method}`)
       if (path === '/health') return sendJson(res, 200, health)
       if (path === '/openapi.json') return sendJson(res, 200, openApi)
-      sendJson(res, 200, await predict(weights.network, req))
+      sendJson(res, 200, await predict(weights.network, req, path === '/predict/image'))
     }
     handle().catch((error: unknown) => {
       if (error instanceof DigitsError) {
