@@ -19,4 +19,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
   alias: { summary: 'Point an alias of a model at a version', load: () => import('./commands/alias.js') as never },
   rollback: { summary: 'Move latest back to the previous ready version', load: () => import('./commands/rollback.js') as never },
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
+  infer: { summary: 'Call a model through the Open Inference Protocol v2 (tensors named in its metadata)', load: () => import('./commands/infer.js') as never },
 }
