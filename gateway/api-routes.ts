@@ -12,6 +12,7 @@ import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
 import { createStreamRoutes } from './stream-routes.js'
+import { createRolloutRoutes, ROLLOUT_BODY_FIELDS } from './rollouts/rollout-routes.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
 const FILE_TYPES: Readonly<Record<string, string>> = {
@@ -57,7 +58,7 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
   })
 
   api.post('/deployments', async (c) => {
-    const body = await readJsonBody(c, { package: { type: 'string', required: true }, replicas: { type: 'number' }, alias: { type: 'string' }, wait: { type: 'boolean' }, bump: { type: 'boolean' } })
+    const body = await readJsonBody(c, { package: { type: 'string', required: true }, replicas: { type: 'number' }, alias: { type: 'string' }, wait: { type: 'boolean' }, bump: { type: 'boolean' }, ...ROLLOUT_BODY_FIELDS })
     const info = await deployer.deploy(body as never)
     return c.json(info, body['wait'] === false ? 202 : 201)
   })
@@ -90,5 +91,6 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     return c.json({ name: c.req.param('name'), inferenceTokenRequired: false })
   })
   api.route('/', createStreamRoutes(deployer))
+  api.route('/', createRolloutRoutes(deployer))
   return api
 }

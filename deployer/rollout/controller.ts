@@ -73,6 +73,23 @@ export class RolloutController {
     return found
   }
 
+  /** A rollout with what its current window has seen so far (the figures the next check will judge). */
+  describe(rollout: RolloutRecord): RolloutRecord & { live: { fromMs: number; candidate: ReturnType<TrafficSource['window']>; stable: ReturnType<TrafficSource['window']> | null; shadow?: ReturnType<TrafficSource['shadow']> } | null } {
+    if (!ACTIVE.has(rollout.status)) return { ...rollout, live: null }
+    const fromMs = this.windowStart.get(rollout.id) ?? Date.now()
+    const now = Date.now()
+    const candidateRef = `${rollout.name}@${rollout.candidate}`
+    return {
+      ...rollout,
+      live: {
+        fromMs,
+        candidate: this.traffic.window(candidateRef, fromMs, now),
+        stable: rollout.stable === null ? null : this.traffic.window(`${rollout.name}@${rollout.stable}`, fromMs, now),
+        ...(rollout.strategy === 'shadow' ? { shadow: this.traffic.shadow(candidateRef, fromMs, now) } : {}),
+      },
+    }
+  }
+
   /** Claims the model for a new rollout until `release` (409 E_ROLLOUT_IN_PROGRESS when taken). */
   reserve(name: string): () => void {
     const current = this.active(name)
