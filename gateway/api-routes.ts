@@ -11,6 +11,8 @@ import { hashToken } from './admin-token.js'
 import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
+import { pathAfter } from './_url-encoding.js'
+import { queryFlag } from './_query.js'
 import { createStreamRoutes } from './stream-routes.js'
 import { createRolloutRoutes, ROLLOUT_BODY_FIELDS } from './rollouts/rollout-routes.js'
 
@@ -35,15 +37,15 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     const body = c.req.raw.body
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
     const stream = Readable.fromWeb(body as never)
-    const store = (file: Readable) => deployer.addPackage(file, { maxBytes: maxUploadBytes })
+    // Refusals name the upload (its file name when the form gives one), never the server's own files.
+    const store = (file: Readable, filename?: string) => deployer.addPackage(file, { maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
     const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
     return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
   })
   api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
   api.get('/packages/:digest', (c) => c.json(deployer.getPackage(c.req.param('digest'))))
   api.get('/packages/:digest/files/*', async (c) => {
-    const prefix = `/api/packages/${c.req.param('digest')}/files/`
-    const path = decodeURIComponent(c.req.path.slice(c.req.path.indexOf(prefix) + prefix.length))
+    const path = pathAfter(c.req.url, `/packages/${c.req.param('digest')}/files/`)
     const file = await deployer.openPackageFile(c.req.param('digest'), path)
     return c.body(Readable.toWeb(file.stream) as ReadableStream, 200, {
       'content-type': FILE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
@@ -65,19 +67,20 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
 
   api.get('/instances', (c) => c.json(deployer.list()))
   api.get('/instances/:ref', (c) => c.json(deployer.get(c.req.param('ref'))))
-  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'))))
+  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'), { force: queryFlag(c, 'force') })))
   api.post('/instances/:ref/start', async (c) => c.json(await deployer.start(c.req.param('ref'))))
   api.post('/instances/:ref/restart', async (c) => c.json(await deployer.restart(c.req.param('ref'))))
-  api.delete('/instances/:ref', async (c) => {
-    await deployer.remove(c.req.param('ref'))
-    return c.body(null, 204)
-  })
+  api.delete('/instances/:ref', async (c) => c.json(await deployer.remove(c.req.param('ref'), { force: queryFlag(c, 'force') })))
 
   api.get('/models', (c) => c.json(deployer.listModels()))
   api.put('/models/:name/aliases/:alias', async (c) => {
     const body = await readJsonBody(c, { version: { type: 'string', required: true } })
     deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)
     return c.json({ name: c.req.param('name'), alias: c.req.param('alias'), version: body['version'] })
+  })
+  api.delete('/models/:name/aliases/:alias', (c) => {
+    deployer.removeAlias(c.req.param('name'), c.req.param('alias'))
+    return c.body(null, 204)
   })
   api.put('/models/:name/token', async (c) => {
     const body = await readJsonBody(c, { token: { type: 'string', required: true } })

@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
-import { Deployer, type DeployerOptions } from '../deployer/index.js'
+import { Deployer, secureDataDir, type DeployerOptions } from '../deployer/index.js'
 import { isAuthorizedByHash, loadAdminToken } from './admin-token.js'
 import { createGatewayError } from './errors.js'
+import { redactUrl } from './_redact.js'
 import { createGatewayApp } from './app.js'
 import { createModelProxy } from './proxy/model-proxy.js'
 import { TrafficLedger } from './proxy/traffic-ledger.js'
@@ -103,6 +104,7 @@ function answerStarting(_req: IncomingMessage, res: ServerResponse): void {
 async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions }, url: string) {
   // What can fail on a bad data directory is opened before the deployer, whose recovery starts
   // the instances: a start that fails leaves nothing running.
+  for (const line of await secureDataDir(resolved.dataDir)) process.stderr.write(`ferry: ${line}\n`)
   const tokens = await loadTrackingTokens(resolved.dataDir)
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
   const db = openTrackingDatabase(resolved.dataDir)
@@ -144,6 +146,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       return target
     },
     onResponse(record) {
+      record.path = redactUrl(record.path)
       if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: record.role })
       tracking.requests.record(record)
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
