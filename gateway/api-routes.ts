@@ -4,7 +4,8 @@
  * JSON responses with their own status in app.ts.
  */
 import { extname } from 'node:path'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { Hono } from 'hono'
 import type { Deployer } from '../deployer/index.js'
 import { hashToken } from './admin-token.js'
@@ -24,6 +25,29 @@ const FILE_TYPES: Readonly<Record<string, string>> = {
 
 const ZIP_TYPES = /^(application\/(zip|x-zip-compressed|octet-stream))\b/i
 
+/** How long a refused upload's remaining bytes are read (and dropped) before the answer is sent anyway. */
+const DRAIN_MS = 10_000
+
+/**
+ * Stores a raw upload through a pass-through, so a store that fails midway (disk full, a limit)
+ * does not destroy the request: the rest of the body is read and dropped before the error is
+ * answered, as HTTP clients expect (an answer cut off mid-upload is "other side closed" to them).
+ */
+async function storeReadingToTheEnd<T>(request: Readable, store: (file: Readable) => Promise<T>): Promise<T> {
+  const through = new PassThrough()
+  request.pipe(through)
+  try {
+    return await store(through)
+  } catch (error) {
+    request.unpipe(through)
+    if (!request.readableEnded && !request.destroyed) {
+      request.resume()
+      await Promise.race([finished(request).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())])
+    }
+    throw error
+  }
+}
+
 /** Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond). */
 export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hono {
   const api = new Hono()
@@ -39,7 +63,7 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     const stream = Readable.fromWeb(body as never)
     // Refusals name the upload (its file name when the form gives one), never the server's own files.
     const store = (file: Readable, filename?: string) => deployer.addPackage(file, { maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
-    const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
+    const pkg = multipart ? await readMultipartFile(stream, type, store) : await storeReadingToTheEnd(stream, store)
     return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
   })
   api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
