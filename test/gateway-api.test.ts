@@ -134,7 +134,7 @@ test('inference through the gateway: /models/name/… reaches latest, is counted
   assert.equal((await fetch(`${gateway.url}/models/nope/predict`)).status, 404)
   const metrics = await (await fetch(`${gateway.url}/metrics`)).text()
   assert.match(metrics, /^ferry_requests_total\{model="valid",version="1\.0\.0",code="200",role="stable"\} 1$/m)
-  assert.match(metrics, /^ferry_request_duration_seconds_count\{model="valid",version="1\.0\.0"\} 1$/m)
+  assert.match(metrics, /^ferry_request_duration_seconds_count\{model="valid",version="1\.0\.0",role="stable"\} 1$/m)
   const access = await gateway.deployer.logs.tail('gateway', 10)
   assert.ok(access.some((e) => e.stream === 'access' && (JSON.parse(e.line) as { requestId: string }).requestId === 'req-42'))
 })
