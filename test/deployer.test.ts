@@ -163,7 +163,8 @@ test('replicas: N processes on N ports; a restart is make-before-break', async (
   const poller = (async () => {
     while (polling) {
       const endpoints = deployer.resolveTarget('valid').endpoints
-      try { await callReplica(endpoints[0]!.port, '/pid'); served++ } catch { refused++ }
+      // A failure must yield: with no ready replica, endpoints[0] throws at once, and a loop that never awaits would block the event loop.
+      try { await callReplica(endpoints[0]!.port, '/pid'); served++ } catch { refused++; await new Promise((resolve) => setImmediate(resolve)) }
     }
   })()
   const restarted = await deployer.restart('valid@1.0.0')
