@@ -130,8 +130,14 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     return entry.pool
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, requestId: string, record: ProxyRecord, attempt: number): void {
-    const port = pickPort(target)
+  /**
+   * `refusedPorts`: replicas that refused this request already. A bodyless request is retried on
+   * another replica (never the same one, even when other requests took turns meanwhile) until
+   * each has refused it once.
+   */
+  function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, requestId: string, record: ProxyRecord, attempt: number, refusedPorts: number[] = []): void {
+    const picked = pickPort(target)
+    const port = refusedPorts.includes(picked) ? target.ports.find((p) => !refusedPorts.includes(p)) ?? picked : picked
     const method = req.method ?? 'GET'
     const bodyless = RETRYABLE_METHODS.has(method) && !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0'
     const meta = { 'x-request-id': requestId, 'x-ferry-version': target.ref }
@@ -147,7 +153,7 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
       if (res.headersSent || res.destroyed) return void res.destroy()
       closeIfBodyUnread(req, res)
       const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET'
-      if (attempt === 0 && bodyless && refused) return forward(req, res, target, requestId, record, attempt + 1)
+      if (bodyless && refused && attempt + 1 < Math.max(2, target.ports.length)) return forward(req, res, target, requestId, record, attempt + 1, [...refusedPorts, port])
       if (error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT') {
         console.error(`model proxy: ${target.ref} on port ${port} sent nothing for ${timeoutMs} ms (${method} ${target.path.upstreamPath}, request ${requestId})`)
         return sendError(res, createGatewayError('E_UPSTREAM_TIMEOUT', `${target.ref} did not answer within ${timeoutMs} ms`, { details: { timeoutMs } }), meta, record)
