@@ -9,6 +9,7 @@ import { runDeployBench } from './deploy.js'
 import { runOcrBench } from './ocr.js'
 import { runPackBench } from './pack.js'
 import { runProxyBench } from './proxy.js'
+import { runRolloutBench } from './rollout.js'
 import { runUnpackBench } from './unpack.js'
 
 interface Benchmark {
@@ -22,6 +23,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   deploy: { summary: 'cold start of examples/echo: deploy() to ready minus the same entry started by hand [--runs n]', run: runDeployBench },
   ocr: { summary: 'examples/ocr through the gateway vs native tesseract, one process per core: images/s and word accuracy [--images n --passes n]', run: runOcrBench },
   proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
+  rollout: { summary: 'steady load through a replace switch and a rollback vs nginx -s reload: failed requests, p99 during switches vs steady [--rps n --seconds n]', run: runRolloutBench },
 })
 
 function listBenchmarks(): string {
