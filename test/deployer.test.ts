@@ -163,8 +163,9 @@ test('replicas: N processes on N ports; a restart is make-before-break', async (
   const poller = (async () => {
     while (polling) {
       const endpoints = deployer.resolveTarget('valid').endpoints
-      // A failure must yield: with no ready replica, endpoints[0] throws at once, and a loop that never awaits would block the event loop.
-      try { await callReplica(endpoints[0]!.port, '/pid'); served++ } catch { refused++; await new Promise((resolve) => setImmediate(resolve)) }
+      // No ready endpoint must count as a refusal without spinning: a synchronous loop would starve the restart it waits for.
+      if (endpoints.length === 0) { refused++; await new Promise((r) => setTimeout(r, 5)); continue }
+      try { await callReplica(endpoints[0]!.port, '/pid'); served++ } catch { refused++ }
     }
   })()
   const restarted = await deployer.restart('valid@1.0.0')
