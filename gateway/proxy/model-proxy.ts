@@ -152,7 +152,9 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
       res.off('close', onClientClose)
       if (res.headersSent || res.destroyed) return void res.destroy()
       closeIfBodyUnread(req, res)
-      const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET'
+      // A replica that died refuses new connections, or resets the one this request was on before
+      // any answer; a bodyless GET/HEAD/OPTIONS is idempotent (RFC 9110 §9.2.2), so another replica may take it.
+      const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET'
       if (bodyless && refused && attempt + 1 < Math.max(2, target.ports.length)) return forward(req, res, target, requestId, record, attempt + 1, [...refusedPorts, port])
       if (error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT') {
         console.error(`model proxy: ${target.ref} on port ${port} sent nothing for ${timeoutMs} ms (${method} ${target.path.upstreamPath}, request ${requestId})`)
