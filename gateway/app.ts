@@ -29,6 +29,8 @@ export interface GatewayAppOptions {
   tracking: { runs: RunStore; requests: RequestHistory; tokens: TrackingTokens }
   /** Logs an unexpected error (default: console.error). */
   logError?: (error: unknown) => void
+  /** The Gradio and Open Inference Protocol routes (gateway/protocols/), when served. */
+  protocols?: { routes: Hono }
 }
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
@@ -104,5 +106,6 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
   })
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
+  if (options.protocols) app.route('/', options.protocols.routes)
   return app
 }

@@ -20,4 +20,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
   rollback: { summary: 'Abort the rollout in progress, or start the previous version and move latest to it', load: () => import('./commands/rollback.js') as never },
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
   rollout: { summary: 'Show a rollout with its checks, or promote, abort, pause or resume it', load: () => import('./commands/rollout.js') as never },
+  infer: { summary: 'Call a model through the Open Inference Protocol v2 (tensors named in its metadata)', load: () => import('./commands/infer.js') as never },
 }
