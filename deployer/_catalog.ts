@@ -44,6 +44,10 @@ export interface ResolvedTarget {
   ref: string
   endpoints: Array<{ replica: number; port: number }>
   descriptor: Descriptor
+  /** `latest` during a canary: the candidate, its share in percent and its ready replicas. */
+  split?: { version: string; ref: string; weight: number; sticky: boolean; endpoints: Array<{ replica: number; port: number }> }
+  /** `latest` during a shadow rollout: where copies go, how many, and what is compared. */
+  mirror?: { version: string; ref: string; percent: number; compare: string; endpoints: Array<{ replica: number; port: number }> }
 }
 
 /** A version as callers see it, with its live replicas when it runs. */

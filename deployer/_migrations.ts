@@ -86,6 +86,26 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
     updated_at  TEXT NOT NULL
   ) STRICT;
   `,
+  // 3: rollouts: one row per attempt to bring a version to traffic, with its figures as JSON
+  `
+  CREATE TABLE rollouts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    candidate   TEXT NOT NULL,
+    stable      TEXT,
+    strategy    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    weight      INTEGER NOT NULL CHECK (weight BETWEEN 0 AND 100),
+    failures    INTEGER NOT NULL CHECK (failures >= 0),
+    config      TEXT NOT NULL,
+    checks      TEXT NOT NULL,
+    reason      TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    ended_at    TEXT
+  ) STRICT;
+  CREATE INDEX rollouts_by_name ON rollouts (name, id);
+  `,
 ])
 
 /**

@@ -31,10 +31,17 @@ import { VersionRegistry } from './registry/version-registry.js'
 import { Supervisor } from './supervisor/supervisor.js'
 import { recoverDataDir } from './supervisor/_recover.js'
 import { createSandboxedLauncher, detectSandbox, type SandboxInfo, type SandboxStatus } from './sandbox/index.js'
+import { RolloutController } from './rollout/controller.js'
+import { resolveRolloutOptions, type RolloutRequest } from './rollout/rollout-options.js'
+import type { TrafficSource } from './rollout/traffic.js'
+import type { RolloutRecord } from './state-store.js'
 
 export type { InstanceInfo, ModelInfo, ResolvedTarget } from './_catalog.js'
 
-export interface DeployRequest {
+const ROLLOUT_FIELDS = ['strategy', 'step', 'maxWeight', 'interval', 'threshold', 'minSuccessRate', 'maxLatencyRatio', 'minRequests', 'metrics', 'sticky', 'mirror', 'compare', 'minAgreement', 'keepWarm', 'acceptance'] as const
+
+/** A deploy's rollout options (see rollout/rollout-options.ts); the descriptor's `rollout` fills the rest. */
+export interface DeployRequest extends RolloutRequest {
   /** A package digest, or `name@version` of a version deployed before. */
   package: string
   replicas?: number
@@ -56,6 +63,7 @@ export class Deployer {
   readonly supervisor: Supervisor
   /** How models run: in bubblewrap, or not (and why), decided once at open. */
   readonly sandbox: SandboxStatus
+  readonly rollouts: RolloutController
   private readonly intake: PackageIntake
 
   private constructor(options: ResolvedDeployerOptions, sandbox: SandboxStatus) {
@@ -74,6 +82,11 @@ export class Deployer {
       launcher: sandbox.mode === 'bwrap' ? createSandboxedLauncher(launcher, { tools: sandbox.tools!, system: sandbox.system }) : launcher,
       sandbox,
       getPackage: (digest) => this.registry.getPackage(digest),
+    })
+    this.rollouts = new RolloutController({
+      options, state: this.state, registry: this.registry, supervisor: this.supervisor, record,
+      openPackageFile: (digest, path) => this.openPackageFile(digest, path),
+      startVersion: async (name, version) => { await this.start(`${name}@${version}`) },
     })
   }
 
@@ -96,9 +109,12 @@ export class Deployer {
       options: resolved, packages: deployer.packages, state: deployer.state, logs: deployer.logs, supervisor: deployer.supervisor,
       relaunch: (version) => {
         const ref = `${version.name}@${version.version}`
-        void deployer.supervisor.withLock(ref, () => deployer.supervisor.bringUp(version, { supervise: version.tagged, onHealthy: () => deployer.registry.tagVersion(version.name, version.version, undefined) })).catch(() => undefined)
+        // A candidate interrupted before acceptance never takes `latest` by itself (resumeAfterRestart decides).
+        const onHealthy = () => { if (!deployer.rollouts.isCandidate(version.name, version.version)) deployer.registry.tagVersion(version.name, version.version, undefined) }
+        void deployer.supervisor.withLock(ref, () => deployer.supervisor.bringUp(version, { supervise: version.tagged, onHealthy })).catch(() => undefined)
       },
     })
+    deployer.rollouts.resumeAfterRestart()
     return deployer
   }
 
@@ -155,26 +171,66 @@ export class Deployer {
     const version = this.registry.chooseVersion(pkg, request)
     const ref = `${pkg.name}@${version}`
     const known = this.state.getVersion(pkg.name, version)
-    const replicas = request.replicas ?? known?.replicas ?? (pkg.descriptor as Descriptor).resources?.replicas ?? 1
+    const descriptor = pkg.descriptor as Descriptor & { rollout?: RolloutRequest }
+    const replicas = request.replicas ?? known?.replicas ?? descriptor.resources?.replicas ?? 1
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > 64) throw createDeployerError('E_REPLICAS_INVALID', `replicas must be a whole number from 1 to 64, not ${replicas}`, { details: { replicas } })
-    this.state.createVersion({ name: pkg.name, version, digest: pkg.digest, replicas })
+    // A new version rolls out (by the request's strategy, else the descriptor's, else replace);
+    // starting a version deployed before does not, unless a strategy is asked for.
+    const running = known?.desired === 'running' && this.supervisor.instance(ref) !== undefined && this.supervisor.instance(ref)!.state.state !== 'failed'
+    const rollout = !running && (!known?.tagged || request.strategy !== undefined)
+      ? resolveRolloutOptions(Object.fromEntries(ROLLOUT_FIELDS.filter((f) => request[f] !== undefined).map((f) => [f, request[f]])), descriptor.rollout)
+      : undefined
+    const release = rollout ? this.rollouts.reserve(pkg.name) : () => undefined
+    try {
+      this.state.createVersion({ name: pkg.name, version, digest: pkg.digest, replicas })
+    } catch (error) {
+      release()
+      throw error
+    }
     const work = this.supervisor.withLock(ref, async () => {
-      const record = this.state.getVersion(pkg.name, version)!
-      const live = this.supervisor.instance(ref)
-      if (live && record.desired === 'running' && live.state.state !== 'failed') {
-        if (record.replicas !== replicas) await this.supervisor.replaceInstance({ ...this.state.updateVersion(pkg.name, version, { replicas }) })
-        if (request.alias) this.setAlias(pkg.name, request.alias, version)
-        return
+      try {
+        const record = this.state.getVersion(pkg.name, version)!
+        const live = this.supervisor.instance(ref)
+        if (live && record.desired === 'running' && live.state.state !== 'failed') {
+          if (record.replicas !== replicas) await this.supervisor.replaceInstance({ ...this.state.updateVersion(pkg.name, version, { replicas }) })
+          if (request.alias) this.setAlias(pkg.name, request.alias, version)
+          return
+        }
+        await this.supervisor.bringUp(this.state.updateVersion(pkg.name, version, { desired: 'running', replicas }), {
+          supervise: false,
+          ...(rollout ? {} : { onHealthy: () => this.registry.tagVersion(pkg.name, version, request.alias) }),
+        })
+        if (rollout) await this.beginRollout(pkg.name, version, rollout, request.alias)
+      } finally {
+        release()
       }
-      await this.supervisor.bringUp(this.state.updateVersion(pkg.name, version, { desired: 'running', replicas }), {
-        supervise: false,
-        onHealthy: () => this.registry.tagVersion(pkg.name, version, request.alias),
-      })
     })
     const bumped = version !== pkg.version ? { requestedVersion: pkg.version } : {}
     if (request.wait === false) work.catch(() => undefined)
     else await work
     return { ...this.describe(this.state.getVersion(pkg.name, version)!), ...bumped }
+  }
+
+  /** Runs the rollout of a healthy candidate; one that fails acceptance is stopped here (under its lock). */
+  private async beginRollout(name: string, version: string, rollout: ReturnType<typeof resolveRolloutOptions>, alias: string | undefined): Promise<void> {
+    try {
+      await this.rollouts.begin(name, version, rollout, alias)
+    } catch (error) {
+      this.state.updateVersion(name, version, { desired: 'stopped' })
+      await this.supervisor.stopInstance(`${name}@${version}`)
+      this.supervisor.setVersionState(name, version, 'failed', (error as Error).message)
+      throw error
+    }
+  }
+
+  /** `ferry rollback`: aborts the model's active rollout, or starts the previous version and switches `latest` to it. */
+  rollback(name: string): Promise<RolloutRecord> {
+    return this.rollouts.rollback(name)
+  }
+
+  /** Connects the data plane whose live traffic rollouts judge and drains wait for. */
+  attachTraffic(source: TrafficSource): void {
+    this.rollouts.attachTraffic(source)
   }
 
   private describe(version: VersionRecord): InstanceInfo {
@@ -291,7 +347,11 @@ export class Deployer {
    */
   resolveTarget(name: string, selector = 'latest'): ResolvedTarget {
     const resolved = this.registry.resolve(name, selector)
-    return { ...resolved, endpoints: this.supervisor.instance(resolved.ref)?.readyEndpoints() ?? [] }
+    const target: ResolvedTarget = { ...resolved, endpoints: this.supervisor.instance(resolved.ref)?.readyEndpoints() ?? [] }
+    const route = selector === 'latest' ? this.rollouts.routeFor(name) : undefined
+    if (route?.split) target.split = { ...route.split, endpoints: this.supervisor.instance(route.split.ref)?.readyEndpoints() ?? [] }
+    if (route?.mirror) target.mirror = { ...route.mirror, endpoints: this.supervisor.instance(route.mirror.ref)?.readyEndpoints() ?? [] }
+    return target
   }
 
   // ── Logs and events ─────────────────────────────────────────────────────────
@@ -320,6 +380,7 @@ export class Deployer {
    */
   async close(options: { stopInstances?: boolean } = {}): Promise<void> {
     if (this.supervisor.closing) return
+    this.rollouts.close()
     await this.supervisor.close(options)
     await this.logs.close()
     this.state.close()

@@ -63,6 +63,19 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   // The sandbox (deployer/sandbox/)
   E_SANDBOX_MODE_INVALID: { status: 400, hint: 'Pass --sandbox auto (bubblewrap when installed), bwrap (refuse to start without it) or none (FERRY_SANDBOX likewise).' },
   E_SANDBOX_UNAVAILABLE: { status: 503, hint: 'Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) and check that it can create namespaces here, or start with --sandbox auto or none to run models unsandboxed.' },
+  // Rollouts (deployer/rollout/)
+  E_ROLLOUT_STRATEGY_UNKNOWN: { status: 400, hint: 'Choose a strategy among replace, canary, shadow and manual.' },
+  E_ROLLOUT_WEIGHT_INVALID: { status: 400, hint: 'Weights and percentages are numbers from 0 to 100 (step and maxWeight from 1).' },
+  E_ROLLOUT_STEP_TOO_LARGE: { status: 400, hint: 'Make the step at most the max weight, e.g. step 10 with maxWeight 50.' },
+  E_ROLLOUT_INTERVAL_TOO_SHORT: { status: 400, hint: 'Give an interval of at least 1 s, e.g. "30s" or 30.' },
+  E_ROLLOUT_COMPARE_INVALID: { status: 400, hint: 'Give a JSON pointer (RFC 6901): empty for the whole body, else starting with "/", e.g. /label.' },
+  E_ROLLOUT_OPTION_INVALID: { status: 400, hint: 'Fix the option named in the error; GET /api/rollouts documents each option and its range in the README.' },
+  E_ROLLOUT_IN_PROGRESS: { status: 409, hint: 'One rollout per model at a time: promote or abort the current one first (ferry rollout status <name>).' },
+  E_ROLLOUT_NOT_ACTIVE: { status: 409, hint: 'Nothing is rolling out for this model: deploy with a strategy first, or check ferry rollout status <name>.' },
+  E_ROLLOUT_NOT_FOUND: { status: 404, hint: 'List the rollouts with GET /api/rollouts to find the model or id.' },
+  E_ROLLOUT_CHECKS_FAILING: { status: 409, hint: "The rollout's own requirement (e.g. minAgreement) is not met yet: wait for more traffic, or promote with force." },
+  E_ACCEPTANCE_FAILED: { status: 422, hint: "One of the descriptor's examples was not answered as expected: read details.failures, fix the model or the example's expect, and deploy again. No user request reached the candidate." },
+  E_ROLLBACK_NO_TARGET: { status: 409, hint: 'There is no older deployed version to roll back to: deploy one, or point latest at a version with ferry alias.' },
 })
 
 export type DeployerErrorCode = keyof typeof DEPLOYER_ERRORS

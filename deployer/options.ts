@@ -40,6 +40,12 @@ export interface DeployerOptions {
   logs?: { maxFileBytes?: number; maxFiles?: number; tailLines?: number }
   /** How models are sandboxed (FERRY_SANDBOX, default auto): bwrap when installed, bwrap or refuse, none. */
   sandbox?: SandboxMode | string
+  /** How long a retired version may take to finish its requests in flight (FERRY_DRAIN_TIMEOUT_MS, default 30000 ms). */
+  drainTimeoutMs?: number
+  /** How long its open streams (server-sent events, WebSockets) are given before it stops (FERRY_STREAM_GRACE_MS, default 5000 ms). */
+  streamGraceMs?: number
+  /** How long one acceptance example may take to be answered (default 10000 ms). */
+  acceptanceTimeoutMs?: number
 }
 
 export interface ResolvedDeployerOptions {
@@ -58,6 +64,9 @@ export interface ResolvedDeployerOptions {
   readonly launcher: Launcher | undefined
   readonly instanceEnv: InstanceEnv | undefined
   readonly logs: Readonly<{ maxFileBytes?: number; maxFiles?: number; tailLines?: number }>
+  readonly drainTimeoutMs: number
+  readonly streamGraceMs: number
+  readonly acceptanceTimeoutMs: number
   /** The few server variables model processes see: PATH, HOME, locale, TZ, TMPDIR. */
   readonly baseEnv: Readonly<Record<string, string>>
   /** What set-up steps (npm ci, pip) see: baseEnv plus proxies and npm/pip settings, which may hold credentials. */
@@ -112,6 +121,9 @@ export function resolveDeployerOptions(options: DeployerOptions = {}): ResolvedD
     launcher: options.launcher,
     instanceEnv: options.instanceEnv,
     logs: Object.freeze({ ...options.logs }),
+    drainTimeoutMs: positive('drainTimeoutMs', options.drainTimeoutMs ?? Number(env['FERRY_DRAIN_TIMEOUT_MS'] ?? 30_000)),
+    streamGraceMs: positive('streamGraceMs', options.streamGraceMs ?? Number(env['FERRY_STREAM_GRACE_MS'] ?? 5000)),
+    acceptanceTimeoutMs: positive('acceptanceTimeoutMs', options.acceptanceTimeoutMs ?? 10_000),
     baseEnv: Object.freeze(baseEnv),
     setupEnv: Object.freeze(setupEnv),
     sandbox: sandboxMode(options.sandbox ?? env['FERRY_SANDBOX'] ?? 'auto'),

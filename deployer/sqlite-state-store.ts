@@ -11,7 +11,7 @@ import { createDeployerError } from './errors.js'
 import { MIGRATIONS } from './_migrations.js'
 import { openSqliteDatabase } from './sqlite-database.js'
 import { sortByNameAndVersion } from './state-store.js'
-import type { AliasRecord, EventFilter, EventRecord, InstanceState, PackageRecord, ProcessRecord, StateStore, VersionPatch, VersionRecord } from './state-store.js'
+import type { AliasRecord, EventFilter, EventRecord, InstanceState, PackageRecord, ProcessRecord, RolloutPatch, RolloutRecord, RolloutStatus, RolloutStrategy, StateStore, VersionPatch, VersionRecord } from './state-store.js'
 
 /** Events kept by default; older ones are pruned. */
 export const DEFAULT_MAX_EVENTS = 100_000
@@ -27,6 +27,7 @@ interface PackageRow { digest: string; name: string; version: string; size: numb
 interface VersionRow { name: string; version: string; digest: string; replicas: number; desired: 'running' | 'stopped'; state: InstanceState; state_reason: string | null; state_changed_at: string; tagged: 0 | 1; tagged_at: string | null; created_at: string }
 interface AliasRow { name: string; alias: string; version: string; updated_at: string }
 interface ProcessRow { name: string; version: string; replica: number; pid: number; port: number; token: string; started_at: string }
+interface RolloutRow { id: number; name: string; candidate: string; stable: string | null; strategy: RolloutStrategy; status: RolloutStatus; weight: number; failures: number; config: string; checks: string; reason: string | null; created_at: string; updated_at: string; ended_at: string | null }
 interface EventRow { id: number; time: string; name: string; version: string; replica: number | null; type: string; state: InstanceState | null; reason: string | null; details: string }
 
 const toPackage = (r: PackageRow): PackageRecord => ({ digest: r.digest, name: r.name, version: r.version, size: r.size, createdAt: r.created_at, descriptor: JSON.parse(r.descriptor), manifest: JSON.parse(r.manifest) })
@@ -34,6 +35,9 @@ const toVersion = (r: VersionRow): VersionRecord => ({ name: r.name, version: r.
 const toAlias = (r: AliasRow): AliasRecord => ({ name: r.name, alias: r.alias, version: r.version, updatedAt: r.updated_at })
 const toProcess = (r: ProcessRow): ProcessRecord => ({ name: r.name, version: r.version, replica: r.replica, pid: r.pid, port: r.port, token: r.token, startedAt: r.started_at })
 const toEvent = (r: EventRow): EventRecord => ({ id: r.id, time: r.time, name: r.name, version: r.version, replica: r.replica, type: r.type, state: r.state, reason: r.reason, details: JSON.parse(r.details) })
+
+const toRollout = (r: RolloutRow): RolloutRecord => ({ id: r.id, name: r.name, candidate: r.candidate, stable: r.stable, strategy: r.strategy, status: r.status, weight: r.weight, failures: r.failures, config: JSON.parse(r.config), checks: JSON.parse(r.checks), reason: r.reason, createdAt: r.created_at, updatedAt: r.updated_at, endedAt: r.ended_at })
+const ACTIVE_ROLLOUT: ReadonlySet<RolloutStatus> = new Set(['running', 'paused'])
 
 function isForeignKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
@@ -66,6 +70,10 @@ function prepareStatements(db: Database.Database) {
     listProcesses: db.prepare<[], ProcessRow>('SELECT * FROM processes'),
     insertEvent: db.prepare('INSERT INTO events (time, name, version, replica, type, state, reason, details) VALUES (@time, @name, @version, @replica, @type, @state, @reason, @details)'),
     pruneEvents: db.prepare<[number]>('DELETE FROM events WHERE id <= ?'),
+    insertRollout: db.prepare('INSERT INTO rollouts (name, candidate, stable, strategy, status, weight, failures, config, checks, reason, created_at, updated_at, ended_at) VALUES (@name, @candidate, @stable, @strategy, @status, 0, 0, @config, \'[]\', NULL, @now, @now, NULL)'),
+    getRollout: db.prepare<[number], RolloutRow>('SELECT * FROM rollouts WHERE id = ?'),
+    updateRollout: db.prepare('UPDATE rollouts SET stable = @stable, status = @status, weight = @weight, failures = @failures, checks = @checks, reason = @reason, updated_at = @updated_at, ended_at = @ended_at WHERE id = @id'),
+    listRollouts: db.prepare<[{ name: string | null; active: number; limit: number }], RolloutRow>("SELECT * FROM rollouts WHERE (@name IS NULL OR name = @name) AND (@active = 0 OR status IN ('running', 'paused')) ORDER BY id DESC LIMIT @limit"),
   }
 }
 
@@ -243,6 +251,36 @@ export class SqliteStateStore implements StateStore {
     if (filter.name !== undefined) params.name = filter.name
     if (filter.version !== undefined) params.version = filter.version
     return statement.all(params).map(toEvent)
+  }
+
+  createRollout(r: Pick<RolloutRecord, 'name' | 'candidate' | 'stable' | 'strategy' | 'config'> & { status?: RolloutStatus }): RolloutRecord {
+    const id = Number(this.sql.insertRollout.run({ name: r.name, candidate: r.candidate, stable: r.stable, strategy: r.strategy, status: r.status ?? 'running', config: JSON.stringify(r.config ?? null), now: this.timestamp() }).lastInsertRowid)
+    return this.getRollout(id)!
+  }
+
+  getRollout(id: number): RolloutRecord | undefined {
+    const row = this.sql.getRollout.get(id)
+    return row && toRollout(row)
+  }
+
+  updateRollout(id: number, patch: RolloutPatch): RolloutRecord {
+    return this.transaction(() => {
+      const before = this.getRollout(id)
+      if (!before) throw createDeployerError('E_ROLLOUT_NOT_FOUND', `no rollout ${id}`, { details: { id } })
+      const now = this.timestamp()
+      const status = patch.status ?? before.status
+      this.sql.updateRollout.run({
+        id, status, stable: patch.stable !== undefined ? patch.stable : before.stable,
+        weight: patch.weight ?? before.weight, failures: patch.failures ?? before.failures,
+        checks: JSON.stringify(patch.checks ?? before.checks), reason: patch.reason !== undefined ? patch.reason : before.reason,
+        updated_at: now, ended_at: ACTIVE_ROLLOUT.has(status) ? null : before.endedAt ?? now,
+      })
+      return this.getRollout(id)!
+    })
+  }
+
+  listRollouts(filter: { name?: string; active?: boolean; limit?: number } = {}): RolloutRecord[] {
+    return this.sql.listRollouts.all({ name: filter.name ?? null, active: filter.active ? 1 : 0, limit: filter.limit ?? -1 }).map(toRollout)
   }
 
   transaction<T>(fn: () => T): T {

@@ -91,6 +91,34 @@ export interface EventFilter {
   limit?: number
 }
 
+export type RolloutStrategy = 'replace' | 'canary' | 'shadow' | 'manual'
+/** running and paused are active (at most one per model); the others are outcomes. */
+export type RolloutStatus = 'running' | 'paused' | 'promoted' | 'rolled-back' | 'aborted' | 'failed'
+
+/** One attempt to bring `candidate` to traffic in place of `stable` (null: the model's first version). */
+export interface RolloutRecord {
+  id: number
+  name: string
+  candidate: string
+  stable: string | null
+  strategy: RolloutStrategy
+  status: RolloutStatus
+  /** The candidate's share of `latest` traffic (canary), or of mirrored copies (shadow), 0 to 100. */
+  weight: number
+  /** Failed checks so far. */
+  failures: number
+  /** The resolved options (JSON). */
+  config: unknown
+  /** Every check and step, oldest first (JSON). */
+  checks: unknown[]
+  reason: string | null
+  createdAt: string
+  updatedAt: string
+  endedAt: string | null
+}
+
+export type RolloutPatch = Partial<Pick<RolloutRecord, 'status' | 'weight' | 'failures' | 'checks' | 'reason' | 'stable'>>
+
 export type VersionPatch = Partial<Pick<VersionRecord, 'replicas' | 'desired' | 'state' | 'stateReason' | 'tagged'>>
 
 /**
@@ -148,6 +176,13 @@ export interface StateStore {
   addEvent(e: Omit<EventRecord, 'id' | 'time'> & { time?: string }): EventRecord
   /** Events in id order; see EventFilter for `afterId` and `limit`. */
   listEvents(filter?: EventFilter): EventRecord[]
+  /** Records a new rollout (status running unless given, weight 0, no checks). */
+  createRollout(r: Pick<RolloutRecord, 'name' | 'candidate' | 'stable' | 'strategy' | 'config'> & { status?: RolloutStatus }): RolloutRecord
+  getRollout(id: number): RolloutRecord | undefined
+  /** Changes the given fields; `endedAt` is set when the status becomes an outcome. 404 `E_ROLLOUT_NOT_FOUND`. */
+  updateRollout(id: number, patch: RolloutPatch): RolloutRecord
+  /** Newest first; `active` keeps running and paused ones. */
+  listRollouts(filter?: { name?: string; active?: boolean; limit?: number }): RolloutRecord[]
   /**
    * Runs fn in one transaction (all or nothing): a throw rolls every write back and is rethrown.
    * Nested calls are savepoints. `fn` must be synchronous (no awaiting inside a transaction).

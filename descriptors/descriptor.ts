@@ -21,6 +21,7 @@ export type Descriptor = {
   examples?: Array<Example>
   /** Other files or folders (relative paths) the service needs; packing fails if one is missing. */
   files?: Array<RelativePath>
+  rollout?: Rollout
 }
 
 /** A path inside the package, with forward slashes, relative to its root. */
@@ -177,4 +178,50 @@ export type Example = {
   /** A file in the package sent as the body (an image, say). */
   file?: RelativePath
   contentType?: string
+  /** What acceptance requires of the answer before a new version takes traffic (without it: any 2xx). */
+  expect?: {
+    /** The status the answer must have (default: any 2xx). */
+    status?: number
+    /** JSON the answer must contain: objects match on the keys given, arrays element by element, other values exactly. */
+    body?: unknown
+  }
+}
+
+/** How a new version of this model reaches traffic by default; a deploy's own options win. */
+export type Rollout = {
+  /** replace: switch latest once accepted; canary: weights in steps with live checks; shadow: mirrored copies compared; manual: under the canary alias until promoted. */
+  strategy?: "replace" | "canary" | "shadow" | "manual"
+  /** Canary: percent of latest traffic added per passing window. */
+  step?: number
+  /** Canary: the weight at which a passing window promotes. */
+  maxWeight?: number
+  /** Window length: seconds, or "30s", "500ms", "2m" (at least 1 s). */
+  interval?: number | string
+  /** Failed windows after which the candidate is rolled back. */
+  threshold?: number
+  /** Percent of the candidate's requests that must succeed (non-5xx, no socket error). */
+  minSuccessRate?: number
+  /** The candidate's p95 may be at most this times the stable version's. */
+  maxLatencyRatio?: number
+  /** A window with fewer candidate requests does not count either way. */
+  minRequests?: number
+  /** Thresholds on the mean of metrics the model reports in tracked runs, e.g. {"mean_confidence": {"min": 80}}. */
+  metrics?: {
+    [key: string]: {
+      min?: number
+      max?: number
+    }
+  }
+  /** Keep a client on one side of a canary (by X-Ferry-Session or the ferry_session cookie). */
+  sticky?: boolean
+  /** Shadow: percent of live requests copied to the candidate. */
+  mirror?: number
+  /** Shadow: the JSON pointer compared between the two answers ("": the whole body). */
+  compare?: string
+  /** Shadow: the agreement (percent) promotion requires. */
+  minAgreement?: number
+  /** Previous versions kept running, with no traffic, for an instant rollback. */
+  keepWarm?: number
+  /** Send the examples to a new version before any traffic. */
+  acceptance?: boolean
 }

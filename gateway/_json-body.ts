@@ -5,7 +5,8 @@
 import type { Context } from 'hono'
 import { createGatewayError } from './errors.js'
 
-type FieldType = 'string' | 'number' | 'boolean'
+/** `object` is a JSON object (not an array or null); `any` is checked by whoever reads it. */
+type FieldType = 'string' | 'number' | 'boolean' | 'object' | 'any'
 export type BodySpec = Record<string, { type: FieldType; required?: boolean }>
 
 const MAX_JSON_BYTES = 1024 * 1024
@@ -60,7 +61,9 @@ export async function readJsonBody(c: Context, spec: BodySpec): Promise<Record<s
     const value = record[key]
     if (value === undefined) {
       if (field.required) throw createGatewayError('E_BODY_INVALID', `"${key}" is required`, { path: `/${key}` })
-    } else if (typeof value !== field.type) {
+    } else if (field.type === 'any') {
+      continue
+    } else if (field.type === 'object' ? typeof value !== 'object' || value === null || Array.isArray(value) : typeof value !== field.type) {
       throw createGatewayError('E_BODY_INVALID', `"${key}" must be a ${field.type}`, { path: `/${key}` })
     }
   }

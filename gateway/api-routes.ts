@@ -15,6 +15,7 @@ import { createGatewayError } from './errors.js'
 import { pathAfter } from './_url-encoding.js'
 import { queryFlag } from './_query.js'
 import { createStreamRoutes } from './stream-routes.js'
+import { createRolloutRoutes, ROLLOUT_BODY_FIELDS } from './rollouts/rollout-routes.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
 const FILE_TYPES: Readonly<Record<string, string>> = {
@@ -85,7 +86,7 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
   })
 
   api.post('/deployments', async (c) => {
-    const body = await readJsonBody(c, { package: { type: 'string', required: true }, replicas: { type: 'number' }, alias: { type: 'string' }, wait: { type: 'boolean' }, bump: { type: 'boolean' } })
+    const body = await readJsonBody(c, { package: { type: 'string', required: true }, replicas: { type: 'number' }, alias: { type: 'string' }, wait: { type: 'boolean' }, bump: { type: 'boolean' }, ...ROLLOUT_BODY_FIELDS })
     const info = await deployer.deploy(body as never)
     return c.json(info, body['wait'] === false ? 202 : 201)
   })
@@ -119,5 +120,6 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     return c.json({ name: c.req.param('name'), inferenceTokenRequired: false })
   })
   api.route('/', createStreamRoutes(deployer))
+  api.route('/', createRolloutRoutes(deployer))
   return api
 }

@@ -12,13 +12,22 @@ export { PROMETHEUS_CONTENT_TYPE }
 /** Upper bounds of ferry_request_duration_seconds, in seconds (+Inf is added). */
 export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
 
-export interface RequestRecord { model: string; version: string; code: number; durationSeconds: number }
+export interface RequestRecord {
+  model: string
+  version: string
+  code: number
+  durationSeconds: number
+  /** stable (the default), canary (a rollout's split chose the candidate) or shadow (a mirrored copy). */
+  role?: 'stable' | 'canary' | 'shadow'
+}
 
 export interface ModelTrafficSummary { model: string; version: string; requestsPerSecond: number; p95Seconds: number | null }
 
 export interface Metrics {
-  /** One proxied request: ferry_requests_total{model,version,code} and ferry_request_duration_seconds{model,version}. */
+  /** One proxied request: ferry_requests_total{model,version,code,role} and ferry_request_duration_seconds{model,version,role}. */
   recordRequest(r: RequestRecord): void
+  /** ferry_rollout_weight{model,version,role}: a rollout's current weights; `undefined` drops the model's series. */
+  setRolloutWeights(model: string, weights: Array<{ version: string; role: 'stable' | 'canary' | 'shadow'; weight: number }> | undefined): void
   /** ferry_deploys_total{result}. */
   recordDeploy(result: 'success' | 'failure'): void
   /** ferry_instance_up{model,version,replica}: 1 or 0. */
@@ -54,19 +63,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const deploys = new ValueFamily('ferry_deploys_total', 'counter', 'Deploys finished, by result.')
   const instanceUp = new ValueFamily('ferry_instance_up', 'gauge', 'Whether an instance replica is up (1) or not (0).')
   const restarts = new ValueFamily('ferry_instance_restarts_total', 'counter', 'Instance replica restarts by the supervisor.')
+  const rolloutWeights = new ValueFamily('ferry_rollout_weight', 'gauge', 'Percent of latest traffic (stable, canary) or of mirrored copies (shadow) during a rollout.')
   const windows = new Map<string, { model: string; version: string; window: RequestWindow }>()
   const processMetrics = createProcessMetrics()
 
   return {
-    recordRequest({ model, version, code, durationSeconds }) {
+    recordRequest({ model, version, code, durationSeconds, role = 'stable' }) {
       // A clock step backwards or a NaN must not corrupt the histogram's sum.
       const duration = durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0
-      requests.add({ model, version, code: String(code) })
-      durations.observe({ model, version }, duration)
+      requests.add({ model, version, code: String(code), role })
+      durations.observe({ model, version, role }, duration)
+      if (role === 'shadow') return // mirrored copies are not traffic the console's requests/s should show
       const key = JSON.stringify([model, version])
       let entry = windows.get(key)
       if (!entry) windows.set(key, (entry = { model, version, window: new RequestWindow() }))
       entry.window.record(now(), duration)
+    },
+    setRolloutWeights(model, weights) {
+      rolloutWeights.delete({ model })
+      for (const w of weights ?? []) rolloutWeights.set({ model, version: w.version, role: w.role }, w.weight)
     },
     recordDeploy(result) {
       deploys.add({ result })
@@ -81,7 +96,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       restarts.add({ model, version })
     },
     render() {
-      return [requests, durations, deploys, instanceUp, restarts].map((f) => f.render()).join('') + processMetrics.render()
+      return [requests, durations, deploys, instanceUp, restarts, rolloutWeights].map((f) => f.render()).join('') + processMetrics.render()
     },
     summary() {
       const at = now()

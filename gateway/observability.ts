@@ -23,6 +23,12 @@ function feedMetrics(metrics: Metrics, event: EventRecord): void {
     if (event.state === 'restarting') metrics.recordRestart(event.name, event.version)
   } else if (event.type === 'deploy' && (event.state === 'ready' || event.state === 'failed')) {
     metrics.recordDeploy(event.state === 'ready' ? 'success' : 'failure')
+  } else if (event.type === 'rollout') {
+    const d = event.details as { status: string; strategy: string; stable: string | null; candidate: string; weight: number }
+    const active = (d.status === 'running' || d.status === 'paused') && d.stable !== null
+    const role = d.strategy === 'shadow' ? 'shadow' as const : 'canary' as const
+    const stableWeight = d.strategy === 'canary' ? 100 - d.weight : 100
+    metrics.setRolloutWeights(event.name, active ? [{ version: d.stable!, role: 'stable', weight: stableWeight }, { version: d.candidate, role, weight: d.strategy === 'manual' ? 0 : d.weight }] : undefined)
   } else if (event.type === 'remove' || (event.type === 'state' && event.state === 'stopped')) {
     metrics.removeInstance(event.name, event.version)
   }

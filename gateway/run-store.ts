@@ -137,6 +137,17 @@ export class RunStore {
     })
   }
 
+  /**
+   * The mean of metric `metric` over the runs of `model@version` started in [fromMs, toMs), for a
+   * canary's metric thresholds; undefined when no such run reported it.
+   */
+  metricMean(model: string, version: string, metric: string, fromMs: number, toMs: number): { mean: number; runs: number } | undefined {
+    const path = `$."${metric.replace(/["\\]/g, '')}"`
+    const row = this.db.prepare('SELECT avg(json_extract(metrics, ?)) AS mean, count(json_extract(metrics, ?)) AS runs FROM runs WHERE model = ? AND version = ? AND started_at >= ? AND started_at < ?')
+      .get(path, path, model, version, new Date(fromMs).toISOString(), new Date(toMs).toISOString()) as { mean: number | null; runs: number }
+    return row.runs > 0 && row.mean !== null ? { mean: row.mean, runs: row.runs } : undefined
+  }
+
   /** Streams `body` into artifact `name` of run `id` (replacing one of that name), at most `maxBytes`. */
   async putArtifact(id: number, name: string, contentType: string, body: AsyncIterable<Uint8Array>, maxBytes: number, scope?: TrackingScope): Promise<ArtifactInfo> {
     if (!ARTIFACT_NAME.test(name)) throw createGatewayError('E_ARTIFACT_NAME_INVALID', `"${name}" is not a valid artifact name`, { details: { name } })

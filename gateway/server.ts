@@ -15,6 +15,7 @@ import { createGatewayError } from './errors.js'
 import { redactUrl } from './_redact.js'
 import { createGatewayApp } from './app.js'
 import { createModelProxy } from './proxy/model-proxy.js'
+import { TrafficLedger } from './proxy/traffic-ledger.js'
 import { createObservability } from './observability.js'
 import { createProtocols } from './protocols/index.js'
 import { readFerryVersion } from '../packager/repo-root.js'
@@ -133,8 +134,14 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
+  const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
+  deployer.attachTraffic(traffic)
   const proxy = createModelProxy({
     upstreamTimeoutMs: resolved.upstreamTimeoutMs,
+    traffic,
+    onMirror(record) {
+      if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: 'shadow' })
+    },
     resolve(name, selector, req) {
       const target = deployer.resolveTarget(name, selector)
       const tokenHash = deployer.inferenceTokenHash(name)
@@ -145,7 +152,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     },
     onResponse(record) {
       record.path = redactUrl(record.path)
-      if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000 })
+      if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: record.role })
       tracking.requests.record(record)
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
     },

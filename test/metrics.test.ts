@@ -110,7 +110,7 @@ test('histogram: buckets are cumulative, in order, and end in +Inf equal to _cou
     const count = histogram.samples.find((s) => s.name.endsWith('_count') && s.labels.version === version)!.value
     assert.equal(buckets.at(-1)!.value, count)
   }
-  const labels = { model: 'm', version: '1.0.0' }
+  const labels = { model: 'm', version: '1.0.0', role: 'stable' }
   const families = parseExposition(metrics.render())
   assert.equal(value(families, 'ferry_request_duration_seconds_bucket', { ...labels, le: '0.005' }), 2, 'le is inclusive')
   assert.equal(value(families, 'ferry_request_duration_seconds_bucket', { ...labels, le: '0.01' }), 3)
@@ -126,13 +126,13 @@ test('counters increase per label set, and codes are separate series', (t) => {
   metrics.recordDeploy('failure')
   metrics.recordDeploy('failure')
   let families = parseExposition(metrics.render())
-  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.0.0', code: '200' }), 3)
-  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.0.0', code: '502' }), 1)
+  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.0.0', code: '200', role: 'stable' }), 3)
+  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.0.0', code: '502', role: 'stable' }), 1)
   assert.equal(value(families, 'ferry_deploys_total', { result: 'failure' }), 2)
   assert.equal(value(families, 'ferry_deploys_total', { result: 'success' }), undefined)
   metrics.recordRequest({ model: 'm', version: '1.0.0', code: 200, durationSeconds: 0.01 })
   families = parseExposition(metrics.render())
-  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.0.0', code: '200' }), 4)
+  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.0.0', code: '200', role: 'stable' }), 4)
 })
 
 test('label values are escaped and read back unchanged; ordering is stable', (t) => {
@@ -143,7 +143,7 @@ test('label values are escaped and read back unchanged; ordering is stable', (t)
   metrics.recordRequest({ model: 'a', version: '1.0.0', code: 200, durationSeconds: 0.01 })
   const text = metrics.render()
   const families = parseExposition(text)
-  assert.equal(value(families, 'ferry_requests_total', { model: nasty, version: '1.0.0', code: '200' }), 1)
+  assert.equal(value(families, 'ferry_requests_total', { model: nasty, version: '1.0.0', code: '200', role: 'stable' }), 1)
   assert.deepEqual(families.get('ferry_requests_total')!.samples.map((s) => s.labels.model), ['a', nasty])
   const withoutProcess = (s: string) => s.slice(0, s.indexOf('# HELP process_'))
   assert.equal(withoutProcess(metrics.render()), withoutProcess(text))
@@ -186,4 +186,21 @@ test('summary: requests per second and p95 over the last minute', (t) => {
   assert.equal(summary[1]!.p95Seconds, 0.098)
   clock += 60_000
   assert.deepEqual(metrics.summary().map((s) => [s.requestsPerSecond, s.p95Seconds]), [[0, null], [0, null]])
+})
+
+test('requests are counted by role, and rollout weights are a gauge that goes away when the rollout ends', (t) => {
+  const metrics = withMetrics(t)
+  metrics.recordRequest({ model: 'm', version: '1.0.0', code: 200, durationSeconds: 0.01 })
+  metrics.recordRequest({ model: 'm', version: '1.1.0', code: 200, durationSeconds: 0.01, role: 'canary' })
+  metrics.recordRequest({ model: 'm', version: '1.2.0', code: 200, durationSeconds: 0.01, role: 'shadow' })
+  metrics.setRolloutWeights('m', [{ version: '1.0.0', role: 'stable', weight: 80 }, { version: '1.1.0', role: 'canary', weight: 20 }])
+  let families = parseExposition(metrics.render())
+  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.1.0', code: '200', role: 'canary' }), 1)
+  assert.equal(value(families, 'ferry_requests_total', { model: 'm', version: '1.2.0', code: '200', role: 'shadow' }), 1)
+  assert.equal(value(families, 'ferry_rollout_weight', { model: 'm', version: '1.1.0', role: 'canary' }), 20)
+  assert.equal(value(families, 'ferry_rollout_weight', { model: 'm', version: '1.0.0', role: 'stable' }), 80)
+  assert.deepEqual(metrics.summary().map((s) => s.version), ['1.0.0', '1.1.0'], 'mirrored copies are not in the console summary')
+  metrics.setRolloutWeights('m', undefined)
+  families = parseExposition(metrics.render())
+  assert.equal(value(families, 'ferry_rollout_weight', { model: 'm', version: '1.1.0', role: 'canary' }), undefined)
 })

@@ -148,7 +148,7 @@ gradioCase('Gradio calls go through the proxy: they are in the prediction histor
   assert.ok(paths.includes('/models/digits@latest/predict/image'), paths.join(', '))
   assert.ok(history.requests.some((r) => r.status === 400), 'the refused call is recorded too')
   const metrics = await (await fetch(`${ferry.url}/metrics`)).text()
-  assert.match(metrics, /ferry_requests_total\{model="digits",version="1.0.0",code="200"\} \d+/)
+  assert.match(metrics, /ferry_requests_total\{model="digits",version="1.0.0",code="200",role="stable"\} \d+/)
 })
 
 gradioCase('a script that connects, predicts and closes exits by itself (no stream keeps Node alive)', async () => {

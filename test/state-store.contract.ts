@@ -351,6 +351,30 @@ export function runStateStoreContract(name: string, open: OpenStateStore, option
       assert.ok(next.id > event.id, 'ids continue after a reopen')
     })
 
+    test('rollouts are recorded, patched, listed newest first, filtered to active ones, and survive reopening', async (t) => {
+      const { store, dir } = await openStore(t)
+      const first = store.createRollout({ name: 'tiny', candidate: '1.1.0', stable: '1.0.0', strategy: 'canary', config: { step: 10 } })
+      assert.equal(first.status, 'running')
+      assert.equal(first.weight, 0)
+      assert.deepEqual(first.checks, [])
+      assert.equal(first.endedAt, null)
+      const stepped = store.updateRollout(first.id, { weight: 10, checks: [{ window: 1, passed: true }] })
+      assert.equal(stepped.weight, 10)
+      assert.deepEqual(stepped.config, { step: 10 })
+      const ended = store.updateRollout(first.id, { status: 'rolled-back', weight: 0, failures: 3, reason: 'success rate 70 % < 99 %' })
+      assert.ok(ended.endedAt, 'an outcome sets endedAt')
+      assert.deepEqual(ended.checks, [{ window: 1, passed: true }])
+      const second = store.createRollout({ name: 'tiny', candidate: '1.2.0', stable: '1.0.0', strategy: 'manual', config: {} })
+      store.createRollout({ name: 'other', candidate: '2.0.0', stable: null, strategy: 'shadow', config: {}, status: 'paused' })
+      assert.deepEqual(store.listRollouts({ name: 'tiny' }).map((r) => r.id), [second.id, first.id])
+      assert.deepEqual(store.listRollouts({ active: true }).map((r) => r.name), ['other', 'tiny'])
+      assert.equal(store.listRollouts({ limit: 1 }).length, 1)
+      assert.throws(() => store.updateRollout(9999, { weight: 1 }), (e: unknown) => (e as { code?: string }).code === 'E_ROLLOUT_NOT_FOUND')
+      store.close()
+      const { store: reopened } = await openStore(t, dir)
+      assert.deepEqual(reopened.getRollout(first.id), ended)
+    })
+
     const child = options.child
     test('what a killed process was told is written survives its SIGKILL', { skip: child ? false : 'no child opener given', timeout: 30_000 }, async (t) => {
       const dir = await makeTempDir(t, 'ferry-state-')

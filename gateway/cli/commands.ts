@@ -17,7 +17,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   restart: { summary: 'Restart a version, make-before-break', load: () => import('./commands/restart.js') as never },
   rm: { summary: 'Stop and remove a version', load: () => import('./commands/rm.js') as never },
   alias: { summary: 'Point an alias of a model at a version', load: () => import('./commands/alias.js') as never },
-  rollback: { summary: 'Move latest back to the previous ready version', load: () => import('./commands/rollback.js') as never },
+  rollback: { summary: 'Abort the rollout in progress, or start the previous version and move latest to it', load: () => import('./commands/rollback.js') as never },
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
+  rollout: { summary: 'Show a rollout with its checks, or promote, abort, pause or resume it', load: () => import('./commands/rollout.js') as never },
   infer: { summary: 'Call a model through the Open Inference Protocol v2 (tensors named in its metadata)', load: () => import('./commands/infer.js') as never },
 }

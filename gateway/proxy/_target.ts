@@ -8,12 +8,18 @@ import { createGatewayError } from '../errors.js'
 import { parseModelPath, type ModelPath } from './_path.js'
 import type { ModelProxyOptions } from './model-proxy.js'
 
+export type ProxyRole = 'stable' | 'canary' | 'shadow'
+
 export interface ProxyTarget {
   path: ModelPath
   version: string
   /** `name@version`, sent as X-Ferry-Version. */
   ref: string
   ports: number[]
+  /** canary when a rollout's split sent the request to its candidate. */
+  role: ProxyRole
+  /** Set when this request is to be copied to a shadow version. */
+  mirror?: { ref: string; ports: number[]; compare: string }
 }
 
 export type TargetResult =
@@ -36,12 +42,33 @@ export function findTarget(req: IncomingMessage, resolve: ModelProxyOptions['res
     console.error(`model proxy: resolving ${path.name}@${path.selector} failed`, error)
     return { ok: false, model: path.name, ref: null, headers: {}, error: createGatewayError('E_INTERNAL', 'internal error') }
   }
+  const { split, mirror } = resolved
+  if (split && split.endpoints.length > 0 && (resolved.endpoints.length === 0 || (split.sticky ? stickyBucket(req) : Math.random() * 100) < split.weight)) {
+    return { ok: true, target: { path, version: split.version, ref: split.ref, ports: split.endpoints.map((e) => e.port), role: 'canary' } }
+  }
   const ref = resolved.ref
   if (resolved.endpoints.length === 0) {
     const error = createGatewayError('E_NO_READY_INSTANCE', `${ref} has no ready replica`, { details: { name: path.name, version: resolved.version } })
     return { ok: false, model: path.name, ref, headers: { 'retry-after': '5' }, error }
   }
-  return { ok: true, target: { path, version: resolved.version, ref, ports: resolved.endpoints.map((e) => e.port) } }
+  const target: ProxyTarget = { path, version: resolved.version, ref, ports: resolved.endpoints.map((e) => e.port), role: 'stable' }
+  if (mirror && mirror.endpoints.length > 0 && Math.random() * 100 < mirror.percent) target.mirror = { ref: mirror.ref, ports: mirror.endpoints.map((e) => e.port), compare: mirror.compare }
+  return { ok: true, target }
+}
+
+const SESSION_COOKIE = /(?:^|;\s*)ferry_session=([^;]+)/
+
+/**
+ * A client's place in [0, 100) from its X-Ferry-Session header or ferry_session cookie (FNV-1a),
+ * so one client stays on one side of a split while the weight does not cross it; random without one.
+ */
+export function stickyBucket(req: IncomingMessage): number {
+  const header = req.headers['x-ferry-session']
+  const session = (Array.isArray(header) ? header[0] : header) ?? SESSION_COOKIE.exec(req.headers.cookie ?? '')?.[1]
+  if (!session) return Math.random() * 100
+  let hash = 0x811c9dc5
+  for (let i = 0; i < session.length; i++) hash = Math.imul(hash ^ session.charCodeAt(i), 0x01000193)
+  return ((hash >>> 0) % 10_000) / 100
 }
 
 /** Round robin over each version's replicas; the count per version only ever grows. */

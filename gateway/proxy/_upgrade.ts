@@ -19,6 +19,7 @@ export interface UpgradeContext {
   timeoutMs: number
   tunnels: Set<Duplex>
   onResponse: ModelProxyOptions['onResponse']
+  traffic?: ModelProxyOptions['traffic']
 }
 
 // Hop-by-hop headers a 101 answer must keep (RFC 9110 §7.8), and those it must not relay.
@@ -30,13 +31,17 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
   if (!found) return false
   const started = performance.now()
   const requestId = pickRequestId(req.headers)
-  const record: ProxyRecord = { model: found.ok ? found.target.path.name : found.model, version: found.ok ? found.target.version : null, status: 0, durationMs: 0, requestBytes: 0, responseBytes: 0, requestId, method: req.method ?? 'GET', path: req.url ?? '/' }
+  const record: ProxyRecord = { model: found.ok ? found.target.path.name : found.model, version: found.ok ? found.target.version : null, status: 0, durationMs: 0, requestBytes: 0, responseBytes: 0, requestId, method: req.method ?? 'GET', path: req.url ?? '/', role: found.ok ? found.target.role : 'stable' }
   let reported = false
+  let tunnelled = false
+  const ledger = found.ok ? context.traffic : undefined
+  ledger?.begin(found.ok ? found.target.ref : '')
   const report = (status: number) => {
     if (reported) return
     reported = true
     record.status = status
     record.durationMs = performance.now() - started
+    ledger?.end(found.ok ? found.target.ref : '', status < 500, record.durationMs, tunnelled)
     context.onResponse?.(record)
   }
   socket.on('error', () => socket.destroy())
@@ -65,6 +70,8 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
   upstream.on('upgrade', (upRes, upSocket, upHead) => {
     clearTimeout(timer)
     context.tunnels.add(socket)
+    tunnelled = true
+    context.traffic?.markStream(target.ref)
     const lines = [`HTTP/1.1 101 ${upRes.statusMessage || 'Switching Protocols'}`]
     for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
       const key = upRes.rawHeaders[i]!

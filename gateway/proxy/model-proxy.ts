@@ -13,8 +13,12 @@ import { performance } from 'node:perf_hooks'
 import type { FerryError } from '../../packager/ferry-error.js'
 import { createGatewayError } from '../errors.js'
 import { buildUpstreamHeaders, pickRequestId, stripHopByHop } from './_headers.js'
-import { createPicker, errorBody, findTarget, type ProxyTarget } from './_target.js'
+import { createPicker, errorBody, findTarget, type ProxyRole, type ProxyTarget } from './_target.js'
 import { proxyUpgrade } from './_upgrade.js'
+import { Capture, MAX_MIRROR_BYTES, sendMirror } from './_mirror.js'
+import type { TrafficLedger } from './traffic-ledger.js'
+
+export type { ProxyRole } from './_target.js'
 
 export interface ProxyRecord {
   model: string
@@ -28,11 +32,28 @@ export interface ProxyRecord {
   requestId: string
   method: string
   path: string
+  /** stable, or canary when a rollout's split chose its candidate (shadow: a mirrored copy, given to onMirror). */
+  role: ProxyRole
+}
+
+type Endpoints = Array<{ replica: number; port: number }>
+
+/** What resolve() answers: a version with its ready replicas and, for `latest` during a rollout, its split or mirror. */
+export interface ProxyResolution {
+  version: string
+  ref: string
+  endpoints: Endpoints
+  split?: { version: string; ref: string; weight: number; sticky: boolean; endpoints: Endpoints } | undefined
+  mirror?: { version: string; ref: string; percent: number; compare: string; endpoints: Endpoints } | undefined
 }
 
 export interface ModelProxyOptions {
   /** Which version answers `name@selector` and its ready replicas; throws FerryErrors (404) for unknown ones. */
-  resolve(name: string, selector: string, req: IncomingMessage): { version: string; ref: string; endpoints: Array<{ replica: number; port: number }> }
+  resolve(name: string, selector: string, req: IncomingMessage): ProxyResolution
+  /** Where in-flight requests, ended requests and mirrored copies are counted (rollout checks and drains). */
+  traffic?: TrafficLedger
+  /** Called once per mirrored copy when it ends (its status is 0 when it got no answer). */
+  onMirror?(record: ProxyRecord): void
   /** How long the replica may stay silent (before and while it answers); default 60000. */
   upstreamTimeoutMs?: number
   /** Called once per request, errors included, when the response is over. */
@@ -65,16 +86,23 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
   const pools = new Map<number, { pool: Pool; usedAt: number }>()
   const pickPort = createPicker()
   const tunnels = new Set<Duplex>()
+  /** Responses that are server-sent event streams (a drain gives them a grace period). */
+  const streams = new WeakSet<ServerResponse>()
 
   function handle(req: IncomingMessage, res: ServerResponse): boolean {
     const found = findTarget(req, options.resolve)
     if (!found) return false
     const started = performance.now()
     const requestId = pickRequestId(req.headers)
-    const record: ProxyRecord = { model: found.ok ? found.target.path.name : found.model, version: found.ok ? found.target.version : null, status: 0, durationMs: 0, requestBytes: 0, responseBytes: 0, requestId, method: req.method ?? 'GET', path: req.url ?? '/' }
+    const record: ProxyRecord = { model: found.ok ? found.target.path.name : found.model, version: found.ok ? found.target.version : null, status: 0, durationMs: 0, requestBytes: 0, responseBytes: 0, requestId, method: req.method ?? 'GET', path: req.url ?? '/', role: found.ok ? found.target.role : 'stable' }
+    const ledger = found.ok ? options.traffic : undefined
+    const counted = found.ok ? found.target.ref : ''
+    ledger?.begin(counted)
     res.once('close', () => {
       record.status = res.headersSent ? res.statusCode : 499 // 499: the client left before an answer
       record.durationMs = performance.now() - started
+      ledger?.end(counted, record.status < 500 && res.writableFinished, record.durationMs, streams.has(res))
+      streams.delete(res)
       options.onResponse?.(record)
     })
     if (!found.ok) {
@@ -102,11 +130,21 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     return entry.pool
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, requestId: string, record: ProxyRecord, attempt: number): void {
-    const port = pickPort(target)
+  /**
+   * `refusedPorts`: replicas that refused this request already. A bodyless request is retried on
+   * another replica (never the same one, even when other requests took turns meanwhile) until
+   * each has refused it once.
+   */
+  function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, requestId: string, record: ProxyRecord, attempt: number, refusedPorts: number[] = []): void {
+    const picked = pickPort(target)
+    const port = refusedPorts.includes(picked) ? target.ports.find((p) => !refusedPorts.includes(p)) ?? picked : picked
     const method = req.method ?? 'GET'
     const bodyless = RETRYABLE_METHODS.has(method) && !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0'
     const meta = { 'x-request-id': requestId, 'x-ferry-version': target.ref }
+    // A copy for the shadow version needs both bodies; a body too large to keep is not mirrored.
+    const mirror = target.mirror && options.traffic && attempt === 0 && Number(req.headers['content-length'] ?? 0) <= MAX_MIRROR_BYTES
+      ? { request: new Capture(), response: new Capture() }
+      : undefined
     const abort = new AbortController()
     const onClientClose = () => { if (!res.writableFinished) abort.abort() }
     res.once('close', onClientClose)
@@ -114,8 +152,10 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
       res.off('close', onClientClose)
       if (res.headersSent || res.destroyed) return void res.destroy()
       closeIfBodyUnread(req, res)
-      const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET'
-      if (attempt === 0 && bodyless && refused) return forward(req, res, target, requestId, record, attempt + 1)
+      // A replica that died refuses new connections, or resets the one this request was on before
+      // any answer; a bodyless GET/HEAD/OPTIONS is idempotent (RFC 9110 §9.2.2), so another replica may take it.
+      const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET'
+      if (bodyless && refused && attempt + 1 < Math.max(2, target.ports.length)) return forward(req, res, target, requestId, record, attempt + 1, [...refusedPorts, port])
       if (error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT') {
         console.error(`model proxy: ${target.ref} on port ${port} sent nothing for ${timeoutMs} ms (${method} ${target.path.upstreamPath}, request ${requestId})`)
         return sendError(res, createGatewayError('E_UPSTREAM_TIMEOUT', `${target.ref} did not answer within ${timeoutMs} ms`, { details: { timeoutMs } }), meta, record)
@@ -127,12 +167,30 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
       method: method as Dispatcher.HttpMethod,
       path: target.path.upstreamPath,
       headers: buildUpstreamHeaders(req, { port, requestId, prefix: target.path.prefix }) as Record<string, string | string[]>,
-      body: bodyless ? null : Readable.from(countBytes(req, record), { objectMode: false }),
+      body: bodyless ? null : Readable.from(countBytes(req, record, mirror?.request), { objectMode: false }),
       signal: abort.signal,
     }).then(({ statusCode, headers, body }) => {
       if (res.destroyed) return void body.destroy()
       closeIfBodyUnread(req, res)
       res.writeHead(statusCode, { ...stripHopByHop(headers as IncomingHttpHeaders), ...meta })
+      if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        streams.add(res)
+        options.traffic?.markStream(target.ref)
+      }
+      if (mirror) {
+        const { request, response } = mirror
+        body.on('data', (chunk: Buffer) => response.add(chunk))
+        res.once('finish', () => {
+          if (request.overflow || response.overflow || !req.complete) return
+          const shadowPort = pickPort({ ...target, ref: target.mirror!.ref, ports: target.mirror!.ports })
+          sendMirror({
+            ref: target.mirror!.ref, port: shadowPort, pool: poolFor(shadowPort), method, path: target.path.upstreamPath,
+            headers: buildUpstreamHeaders(req, { port: shadowPort, requestId, prefix: target.path.prefix }) as Record<string, string | string[]>,
+            body: request.body(), stable: { status: statusCode, body: response.body() }, compare: target.mirror!.compare, timeoutMs, ledger: options.traffic!,
+            onDone: (status, durationMs) => options.onMirror?.({ ...record, version: target.mirror!.ref.slice(target.mirror!.ref.lastIndexOf('@') + 1), status, durationMs, role: 'shadow' }),
+          })
+        })
+      }
       body.on('data', (chunk: Buffer) => { record.responseBytes += chunk.length })
       body.on('error', (error: Error & { code?: string }) => {
         // The replica died or went silent mid-answer: the client sees a cut response.
@@ -148,7 +206,7 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
 
   return {
     handle,
-    handleUpgrade: (req, socket, head) => proxyUpgrade(req, socket, head, { resolve: options.resolve, pickPort, timeoutMs, tunnels, onResponse: options.onResponse }),
+    handleUpgrade: (req, socket, head) => proxyUpgrade(req, socket, head, { resolve: options.resolve, pickPort, timeoutMs, tunnels, onResponse: options.onResponse, traffic: options.traffic }),
     close() {
       for (const { pool } of pools.values()) void pool.destroy()
       pools.clear()
@@ -168,9 +226,10 @@ function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** The request body as undici reads it, counted into the record on the way. */
-async function* countBytes(req: IncomingMessage, record: ProxyRecord): AsyncGenerator<Buffer> {
+async function* countBytes(req: IncomingMessage, record: ProxyRecord, capture?: Capture): AsyncGenerator<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     record.requestBytes += chunk.length
+    capture?.add(chunk)
     yield chunk
   }
 }

@@ -9,6 +9,7 @@ import { runDeployBench } from './deploy.js'
 import { runOcrBench } from './ocr.js'
 import { runPackBench } from './pack.js'
 import { runProxyBench } from './proxy.js'
+import { runRolloutBench } from './rollout.js'
 import { runSearchBench } from './search.js'
 import { runProtocolsBench } from './protocols.js'
 import { runUnpackBench } from './unpack.js'
@@ -25,6 +26,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   ocr: { summary: 'examples/ocr through the gateway vs native tesseract, one process per core: images/s and word accuracy [--images n --passes n]', run: runOcrBench },
   search: { summary: 'GET /api/runs?q= (FTS5, ranked, snippets) over 100,000 runs vs the LIKE scan it replaced: median and p95 ms [--runs n]', run: runSearchBench },
   proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
+  rollout: { summary: 'steady load through a replace switch and a rollback vs nginx -s reload: failed requests, p99 during switches vs steady [--rps n --seconds n]', run: runRolloutBench },
   protocols: { summary: 'examples/digits called directly vs through OIP, Gradio run and @gradio/client: req/s, p50/p99, overhead [--requests n --concurrency n]', run: runProtocolsBench },
 })
 

@@ -81,7 +81,7 @@ const ALTERNATIVES = [
   { name: 'bare undici Pool x2', kind: 'undici', workers: 2 },
 ] as const
 
-type Killable = { kill(signal: NodeJS.Signals): unknown }
+export type Killable = { kill(signal: NodeJS.Signals): unknown }
 
 /** Reads the options from `args`, then the environment, then defaults. */
 export function resolveProxyBenchOptions(args: string[], env: NodeJS.ProcessEnv = process.env): ProxyBenchOptions {
@@ -165,7 +165,7 @@ async function measureTarget(name: string, url: string, options: ProxyBenchOptio
 // ── Processes ─────────────────────────────────────────────────────────────────
 
 /** Polls `url` until it answers 200 or the time runs out. */
-async function waitForOk(url: string, what: string, child?: ChildProcess): Promise<void> {
+export async function waitForOk(url: string, what: string, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS
   for (;;) {
     if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`${what} exited before answering ${url}`)
@@ -182,7 +182,7 @@ async function waitForOk(url: string, what: string, child?: ChildProcess): Promi
 }
 
 /** Spawns a long-running child with its output captured (the tail is kept for error messages). */
-function spawnService(command: string, args: string[], env: NodeJS.ProcessEnv, children: Set<Killable>): { child: ChildProcess; output: () => string; stdoutLines: AsyncIterable<string> } {
+export function spawnService(command: string, args: string[], env: NodeJS.ProcessEnv, children: Set<Killable>): { child: ChildProcess; output: () => string; stdoutLines: AsyncIterable<string> } {
   const child = spawn(command, args, { cwd: ferryPath(), env, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
@@ -213,7 +213,7 @@ function spawnService(command: string, args: string[], env: NodeJS.ProcessEnv, c
   return { child, output: () => tail, stdoutLines }
 }
 
-function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((done) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
@@ -225,14 +225,14 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pro
   })
 }
 
-interface GatewayChild {
+export interface GatewayChild {
   child: ChildProcess
   url: string
   token: string
 }
 
 /** `ferry serve --port 0 --data <dir> --json` in a child; resolves once it printed its URL. */
-async function startGatewayChild(dataDir: string, options: ProxyBenchOptions, children: Set<Killable>): Promise<GatewayChild> {
+export async function startGatewayChild(dataDir: string, options: ProxyBenchOptions, children: Set<Killable>): Promise<GatewayChild> {
   const token = randomBytes(24).toString('hex')
   const nodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []
   const service = spawnService(process.execPath, [...nodeArgs, ferryPath('bin', 'ferry.js'), 'serve', '--port', '0', '--data', dataDir, '--json'], { ...process.env, FERRY_TOKEN: token }, children)
@@ -249,7 +249,7 @@ async function startGatewayChild(dataDir: string, options: ProxyBenchOptions, ch
   throw new Error(`ferry serve exited (${service.child.exitCode ?? service.child.signalCode}) before printing its URL:\n${service.output().trim()}`)
 }
 
-async function callApi<T>(gateway: GatewayChild, method: string, path: string, body: Buffer | string, contentType: string): Promise<T> {
+export async function callApi<T>(gateway: GatewayChild, method: string, path: string, body: Buffer | string, contentType: string): Promise<T> {
   const response = await fetch(`${gateway.url}/api${path}`, { method, body, headers: { authorization: `Bearer ${gateway.token}`, 'content-type': contentType } })
   const text = await response.text()
   if (!response.ok) throw new Error(`${method} /api${path}: ${response.status} ${text.slice(0, 1000)}`)
@@ -272,7 +272,7 @@ async function deployEcho(gateway: GatewayChild, work: string): Promise<Deployed
   return { name: info.name, port: replica.port, pid: replica.pid }
 }
 
-function writeNginxConfig(prefix: string, listenPort: number, upstreamPort: number): string {
+export function writeNginxConfig(prefix: string, listenPort: number, upstreamPort: number): string {
   const asRoot = process.getuid?.() === 0
   const file = join(prefix, 'nginx.conf')
   writeFileSync(file, [
@@ -303,7 +303,7 @@ function writeNginxConfig(prefix: string, listenPort: number, upstreamPort: numb
 }
 
 /** nginx's version; `nginx -v` prints it on stderr. */
-function nginxVersion(): string {
+export function nginxVersion(): string {
   const result = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
   return /nginx\/(\S+)/.exec(`${result.stdout ?? ''}${result.stderr ?? ''}`)?.[1] ?? 'unknown'
 }

@@ -16,7 +16,32 @@ import { createProgressBar } from '../_progress-bar.js'
 import { CLIENT_OPTIONS, createApiClient } from '../_client.js'
 import { defineCommand } from '../command.js'
 
-interface DeployResult { ref: string; url: string; digest: string; state: string; aliases: string[]; gitTag?: string }
+interface DeployResult { ref: string; url: string; digest: string; state: string; aliases: string[]; gitTag?: string; rollout?: { id: number; strategy: string; status: string; weight: number; stable: string | null } }
+
+/** --flag → the API's rollout field, and whether it is a number. */
+const ROLLOUT_FLAGS: Record<string, { field: string; number: boolean }> = {
+  step: { field: 'step', number: true }, 'max-weight': { field: 'maxWeight', number: true }, interval: { field: 'interval', number: false },
+  threshold: { field: 'threshold', number: true }, 'min-success-rate': { field: 'minSuccessRate', number: true }, 'max-latency-ratio': { field: 'maxLatencyRatio', number: true },
+  'min-requests': { field: 'minRequests', number: true }, mirror: { field: 'mirror', number: true }, compare: { field: 'compare', number: false },
+  'min-agreement': { field: 'minAgreement', number: true }, 'keep-warm': { field: 'keepWarm', number: true },
+}
+
+/** The rollout fields of the deploy request from the command line; the server checks their ranges. */
+function readRolloutFlags(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (values['strategy'] !== undefined) out['strategy'] = values['strategy']
+  if (values['sticky']) out['sticky'] = true
+  if (values['no-acceptance']) out['acceptance'] = false
+  for (const [flag, { field, number }] of Object.entries(ROLLOUT_FLAGS)) {
+    const raw = values[flag]
+    if (raw === undefined) continue
+    if (!number) { out[field] = raw; continue }
+    const value = Number(raw)
+    if (raw === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} takes a number, not "${String(raw)}"`)
+    out[field] = value
+  }
+  return out
+}
 
 /** Streams a file and reports how much has gone. */
 function uploadStream(path: string, onBytes: (n: number) => void): ReadableStream {
@@ -26,13 +51,27 @@ function uploadStream(path: string, onBytes: (n: number) => void): ReadableStrea
 }
 
 export default defineCommand<DeployResult>({
-  usage: 'ferry deploy <zip|dir> [--replicas N] [--alias NAME] [--bump] [--git-tag] [--gateway URL] [--token TOKEN]',
-  description: 'Upload a package (a folder is packed first), deploy it and wait until every replica is healthy. Prints name@version and its URL.',
+  usage: 'ferry deploy <zip|dir> [--replicas N] [--alias NAME] [--bump] [--git-tag] [--strategy replace|canary|shadow|manual] [--step N --max-weight N --interval 30s --threshold N] [--mirror N --compare /ptr] [--keep-warm N] [--gateway URL] [--token TOKEN]',
+  description: 'Upload a package (a folder is packed first), deploy it, wait until every replica is healthy and its examples pass, then roll it out by the strategy (default: the descriptor\'s, else replace). Prints name@version and its URL.',
   options: {
     replicas: { type: 'string', value: 'N', description: 'replicas to run (default: the descriptor\'s)' },
     alias: { type: 'string', value: 'NAME', description: 'also point this alias at the version once ready' },
     bump: { type: 'boolean', description: 'if another package already has this version, deploy as the next free patch version' },
     'git-tag': { type: 'boolean', description: 'tag the model folder\'s git repository name@version once ready' },
+    strategy: { type: 'string', value: 'S', description: 'replace (switch latest, drain the old), canary, shadow or manual' },
+    step: { type: 'string', value: 'N', description: 'canary: percent added per passing window (default 10)' },
+    'max-weight': { type: 'string', value: 'N', description: 'canary: weight at which a passing window promotes (default 50)' },
+    interval: { type: 'string', value: 'T', description: 'check window, e.g. 30s, 2m (default 30s, at least 1s)' },
+    threshold: { type: 'string', value: 'N', description: 'failed windows that roll back (default 3)' },
+    'min-success-rate': { type: 'string', value: 'P', description: 'percent of candidate requests that must succeed (default 99)' },
+    'max-latency-ratio': { type: 'string', value: 'R', description: 'candidate p95 at most R × stable\'s (default 1.5)' },
+    'min-requests': { type: 'string', value: 'N', description: 'fewer candidate requests in a window: not counted (default 20)' },
+    sticky: { type: 'boolean', description: 'canary: keep a client (X-Ferry-Session / ferry_session cookie) on one side' },
+    mirror: { type: 'string', value: 'P', description: 'shadow: percent of requests copied (default 100)' },
+    compare: { type: 'string', value: 'PTR', description: 'shadow: JSON pointer compared, e.g. /label (default: whole body)' },
+    'min-agreement': { type: 'string', value: 'P', description: 'shadow: agreement promotion requires' },
+    'keep-warm': { type: 'string', value: 'N', description: 'previous versions kept running for an instant rollback (default 1)' },
+    'no-acceptance': { type: 'boolean', description: 'skip sending the descriptor\'s examples before traffic' },
     ...CLIENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
@@ -44,6 +83,7 @@ export default defineCommand<DeployResult>({
     if (values['git-tag'] && !info.isDirectory()) throw new UsageError('--git-tag needs the model folder, not a zip')
     const replicas = values['replicas'] === undefined ? undefined : Number(values['replicas'])
     if (replicas !== undefined && !Number.isInteger(replicas)) throw new UsageError(`--replicas takes a whole number, not "${values['replicas']}"`)
+    const rolloutFields = readRolloutFlags(values)
     let scratch: string | undefined
     try {
       let zip = target
@@ -61,8 +101,10 @@ export default defineCommand<DeployResult>({
       })
       bar.done()
       if (!context.json) context.stderr.write(`uploaded ${pkg.name} ${pkg.digest.slice(0, 12)}; starting…\n`)
-      const deployed = await client.call<InstanceInfo>('POST', '/deployments', { json: { package: pkg.digest, ...(replicas ? { replicas } : {}), ...(values['alias'] ? { alias: values['alias'] } : {}), ...(values['bump'] ? { bump: true } : {}) } })
+      const deployed = await client.call<InstanceInfo>('POST', '/deployments', { json: { package: pkg.digest, ...(replicas ? { replicas } : {}), ...(values['alias'] ? { alias: values['alias'] } : {}), ...(values['bump'] ? { bump: true } : {}), ...rolloutFields } })
       const result: DeployResult = { ref: deployed.ref, url: `${client.gateway}/models/${deployed.ref}/`, digest: pkg.digest, state: deployed.state, aliases: deployed.aliases }
+      const rollout = (await client.call<Array<{ id: number; candidate: string; strategy: string; status: string; weight: number; stable: string | null }>>('GET', `/rollouts?model=${encodeURIComponent(deployed.name)}&limit=1`))[0]
+      if (rollout && rollout.candidate === deployed.version) result.rollout = { id: rollout.id, strategy: rollout.strategy, status: rollout.status, weight: rollout.weight, stable: rollout.stable }
       if (values['git-tag']) {
         await execa('git', ['tag', deployed.ref], { cwd: target })
         result.gitTag = deployed.ref
@@ -72,5 +114,5 @@ export default defineCommand<DeployResult>({
       if (scratch) await rm(scratch, { recursive: true, force: true })
     }
   },
-  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
+  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.rollout ? `\nrollout ${r.rollout.id}: ${r.rollout.strategy} ${r.rollout.status}${r.rollout.status === 'running' ? ` at ${r.rollout.weight} %, \`ferry rollout status ${r.ref.split('@')[0]}\` to follow it` : ''}` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
 })

@@ -1,27 +1,19 @@
-/** `ferry rollback <name>`: move `latest` back to the newest older version that is ready. */
-import semver from 'semver'
-import type { ModelInfo } from '../../../deployer/index.js'
-import { createGatewayError } from '../../errors.js'
+/**
+ * `ferry rollback <name>`: aborts the model's rollout in progress; otherwise starts the newest
+ * version older than `latest` (if it was retired) and switches `latest` to it, with no failed request.
+ */
+import type { RolloutRecord } from '../../../deployer/index.js'
 import { CLIENT_OPTIONS, createApiClient } from '../_client.js'
 import { defineCommand } from '../command.js'
 
-export default defineCommand<{ name: string; from: string; to: string }>({
+export default defineCommand<RolloutRecord>({
   usage: 'ferry rollback <name> [--gateway URL] [--token TOKEN]',
-  description: 'Move the latest alias to the newest version older than the current one that is deployed and ready.',
+  description: 'Take back the last change of a model: abort its rollout in progress, or start the previous version (when retired) and move latest to it.',
   options: { ...CLIENT_OPTIONS },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }, context) {
-    const client = createApiClient(values, context)
     const name = positionals[0]!
-    const model = (await client.call<ModelInfo[]>('GET', '/models')).find((m) => m.name === name)
-    if (!model) throw createGatewayError('E_ROUTE_NOT_FOUND', `no model "${name}"`)
-    const current = model.aliases['latest']
-    const previous = model.versions
-      .filter((v) => v.tagged && v.state === 'ready' && current !== undefined && semver.lt(v.version, current))
-      .sort((a, b) => semver.rcompare(a.version, b.version))[0]
-    if (!current || !previous) throw createGatewayError('E_BODY_INVALID', `${name} has no ready version older than ${current ?? 'latest'} to roll back to`, { details: { latest: current, versions: model.versions } })
-    await client.call('PUT', `/models/${encodeURIComponent(name)}/aliases/latest`, { json: { version: previous.version } })
-    return { result: { name, from: current, to: previous.version } }
+    return { result: await createApiClient(values, context).call<RolloutRecord>('POST', `/rollouts/${encodeURIComponent(name)}/rollback`) }
   },
-  render: (r) => `${r.name}: latest ${r.from} → ${r.to}`,
+  render: (r) => (r.status === 'promoted' ? `${r.name}: latest ${r.stable} → ${r.candidate}` : `${r.name}: rollout of ${r.candidate} ${r.status} (${r.reason}); latest stays ${r.stable}`),
 })
