@@ -43,7 +43,8 @@ export async function runningVersions(ferry: FerryServe): Promise<string[]> {
 
 /**
  * After a scenario: the versions that run are exactly `expected`, and the processes marked with
- * the data directory's id are exactly their replicas (no orphan, nothing left running).
+ * the data directory's id are exactly their replicas, one process group each (a sandboxed replica
+ * is several processes), so no orphan, nothing left running.
  */
 export async function assertOnlyRunning(ferry: FerryServe, expected: string[]): Promise<void> {
   const marker = { key: 'FERRY_HOME_ID', value: resolveDeployerOptions({ dataDir: await realpath(ferry.dataDir) }).homeId }
@@ -52,6 +53,6 @@ export async function assertOnlyRunning(ferry: FerryServe, expected: string[]): 
     const running = instances.filter((i) => i.desired === 'running')
     const settled = instances.every((i) => (i.desired === 'running' ? i.state === 'ready' : i.state === 'stopped' || i.state === 'failed'))
     const processes = await findLeftoverProcesses(marker)
-    return settled && JSON.stringify(running.map((i) => i.ref).sort()) === JSON.stringify([...expected].sort()) && processes.length === running.reduce((n, i) => n + i.replicaCount, 0)
+    return settled && JSON.stringify(running.map((i) => i.ref).sort()) === JSON.stringify([...expected].sort()) && new Set(processes.map((p) => p.pgid)).size === running.reduce((n, i) => n + i.replicaCount, 0)
   }, 15_000, `only ${expected.join(', ')} running, with no orphan process`)
 }
