@@ -34,13 +34,15 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
 }
 
 export default defineCommand<ServeResult>({
-  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--deploy PATH]…',
+  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--deploy PATH]… [--tls-cert FILE --tls-key FILE]',
   description: 'Run the gateway and supervise every deployed version until SIGTERM or Ctrl-C. Options: flag, then FERRY_PORT / FERRY_HOST / FERRY_HOME / FERRY_TOKEN, then defaults.',
   options: {
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
     host: { type: 'string', value: 'HOST', description: 'address to listen on (default 127.0.0.1)' },
     data: { type: 'string', value: 'DIR', description: 'the data directory (default ./.ferry)' },
     deploy: { type: 'string', multiple: true, value: 'PATH', description: 'pack (folders) and deploy this model once started; repeatable' },
+    'tls-cert': { type: 'string', value: 'FILE', description: 'serve HTTPS with this PEM certificate (with --tls-key; default FERRY_TLS_CERT)' },
+    'tls-key': { type: 'string', value: 'FILE', description: 'the PEM private key of --tls-cert (default FERRY_TLS_KEY)' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values }, context) {
@@ -49,10 +51,12 @@ export default defineCommand<ServeResult>({
       ...(values['port'] !== undefined ? { port: values['port'] as string } : {}),
       ...(values['host'] !== undefined ? { host: values['host'] as string } : {}),
       ...(values['data'] !== undefined ? { dataDir: values['data'] as string } : {}),
+      ...(values['tls-cert'] !== undefined ? { tlsCert: values['tls-cert'] as string } : {}),
+      ...(values['tls-key'] !== undefined ? { tlsKey: values['tls-key'] as string } : {}),
     })
     context.stderr.write([
       `ferry serving on ${gateway.url}`,
-      `  console  ${gateway.url}/   (sign in with the admin token)`,
+      `  console  ${gateway.url}/   (sign in with the admin token or a named one)`,
       `  API      ${gateway.url}/api   (Authorization: Bearer <token>; token: ${gateway.tokenSource})`,
       `  docs     ${gateway.url}/docs   (OpenAPI: ${gateway.url}/openapi.json)`,
       `  models   ${gateway.url}/models/<name>/…`,
