@@ -19,4 +19,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   alias: { summary: 'Point an alias of a model at a version', load: () => import('./commands/alias.js') as never },
   rollback: { summary: 'Move latest back to the previous ready version', load: () => import('./commands/rollback.js') as never },
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
+  token: { summary: 'Create, list and revoke named tokens with roles (admin, deployer, viewer, inference)', load: () => import('./commands/token.js') as never },
+  audit: { summary: 'Print the audit trail of management actions and refusals', load: () => import('./commands/audit.js') as never },
 }
