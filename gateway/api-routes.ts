@@ -11,6 +11,7 @@ import { hashToken } from './admin-token.js'
 import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
+import { pathAfter } from './_url-encoding.js'
 import { createStreamRoutes } from './stream-routes.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
@@ -41,8 +42,7 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
   api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
   api.get('/packages/:digest', (c) => c.json(deployer.getPackage(c.req.param('digest'))))
   api.get('/packages/:digest/files/*', async (c) => {
-    const prefix = `/api/packages/${c.req.param('digest')}/files/`
-    const path = decodeURIComponent(c.req.path.slice(c.req.path.indexOf(prefix) + prefix.length))
+    const path = pathAfter(c.req.url, `/packages/${c.req.param('digest')}/files/`)
     const file = await deployer.openPackageFile(c.req.param('digest'), path)
     return c.body(Readable.toWeb(file.stream) as ReadableStream, 200, {
       'content-type': FILE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',

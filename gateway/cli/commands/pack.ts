@@ -42,6 +42,7 @@ export default defineCommand<PackResult>({
       `${result.unchanged ? 'unchanged' : 'packed'} ${result.name}@${result.version}  (${result.files} files, ${result.size} bytes)`,
       `path    ${result.path}`,
       `sha256  ${result.sha256}`,
+      ...(result.provenance.git ? [`source  git ${result.provenance.git.commit}${result.provenance.git.dirty ? ' (uncommitted changes)' : ''}, not part of the package`] : []),
     ].join('\n')
   },
 })
