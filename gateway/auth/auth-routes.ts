@@ -5,6 +5,7 @@
 import { Hono, type Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { readJsonBody } from '../_json-body.js'
+import { queryInteger, queryString, queryTime } from '../_query.js'
 import { createGatewayError } from '../errors.js'
 import type { AuditTrail } from './audit-trail.js'
 import { isCrossOrigin, principalOfSecret, type AuthEnv, type AuthParts } from './authenticate.js'
@@ -18,20 +19,6 @@ function queryError(parameter: string, message: string): never {
   throw createGatewayError('E_QUERY_INVALID', message, { details: { parameter } })
 }
 
-function readTime(parameter: string, value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return undefined
-  const time = new Date(value)
-  if (Number.isNaN(time.getTime())) queryError(parameter, `${parameter} must be an ISO 8601 time, not "${value}"`)
-  return time.toISOString()
-}
-
-function readWhole(parameter: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined || value === '') return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) queryError(parameter, `${parameter} must be a whole number from ${min} to ${max}, not "${value}"`)
-  return n
-}
-
 /** The audit query of a request, every parameter checked (unknown ones are refused). */
 export function readAuditQuery(c: Context) {
   const query = c.req.query()
@@ -41,13 +28,13 @@ export function readAuditQuery(c: Context) {
   const action = query['action'] || undefined
   if (action !== undefined && !/^[A-Za-z]+( \/api(\/\S*)?)?$/.test(action)) queryError('action', `action is a method, optionally with its route (e.g. "POST /api/tokens"), not "${action}"`)
   return {
-    since: readTime('since', query['since']),
-    until: readTime('until', query['until']),
-    token: query['token'] || undefined,
+    since: queryTime(c, 'since')?.toISOString(),
+    until: queryTime(c, 'until')?.toISOString(),
+    token: queryString(c, 'token'),
     action,
     outcome,
-    before: readWhole('before', query['before'], 1, Number.MAX_SAFE_INTEGER),
-    limit: readWhole('limit', query['limit'], 1, 1000) ?? 100,
+    before: queryInteger(c, 'before', { min: 1, max: Number.MAX_SAFE_INTEGER }),
+    limit: queryInteger(c, 'limit', { min: 1, max: 1000, fallback: 100 }),
   }
 }
 
