@@ -94,7 +94,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   const authParts = { adminToken: options.token, tokens: options.auth.tokens, tracking: options.tracking.tokens, sessions: options.auth.sessions, secure: options.secure ?? false }
   app.use('/api/*', createAuthMiddleware(authParts))
   app.route('/api', createAuthRoutes(authParts, options.auth.audit))
-  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes))
+  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
   return app
 }

@@ -76,6 +76,8 @@ test('tokens survive a restart; an inference token guards its model beside the m
   for (const wrong of [other, viewer, gateway.token]) assert.equal((await call(gateway, '/models/valid/pid', { token: wrong })).status, 401, 'only this model\'s inference tokens')
   assert.equal((await call(gateway, '/models/valid/pid', { token: app })).status, 200)
   assert.equal((await call(gateway, '/api/instances', { token: app })).status, 403, 'an inference token is nothing under /api')
+  const [listed] = (await (await call(gateway, '/api/models', { token: gateway.token })).json()) as Array<{ inferenceTokenRequired: boolean; modelTokenSet: boolean; inferenceTokens: string[] }>
+  assert.deepEqual([listed!.inferenceTokenRequired, listed!.modelTokenSet, listed!.inferenceTokens], [true, false, ['app']], 'the model is listed as guarded, by which tokens')
   // The model's own token (PUT /api/models/:name/token) is accepted beside the named one.
   assert.equal((await call(gateway, '/api/models/valid/token', { method: 'PUT', token: gateway.token, json: { token: 'a-model-token-long-enough' } })).status, 200)
   assert.equal((await call(gateway, '/models/valid/pid', { token: 'a-model-token-long-enough' })).status, 200)

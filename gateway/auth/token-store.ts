@@ -96,6 +96,11 @@ export class TokenStore {
     return false
   }
 
+  /** The names of the active inference tokens of `model`. */
+  inferenceTokenNames(model: string): string[] {
+    return [...this.#active.values()].filter((t) => t.role === 'inference' && t.model === model).map((t) => t.name).sort()
+  }
+
   /** Whether `secret` is an active inference token for `model`. */
   allowsInference(secret: string, model: string): boolean {
     const found = this.find(secret)
