@@ -4,10 +4,12 @@
  * changed; and a real `ferry serve` killed with SIGKILL keeps every row it acknowledged.
  */
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
 import { call, createToken, errorOf, openAuthGateway } from './_auth-helpers.js'
+import { packFixture } from './_deployer-helpers.js'
 import { startFerryServe } from './_serve-helpers.js'
 
 interface Entry { id: number; time: string; token: string | null; role: string | null; action: string; path: string; target: string | null; status: number; code: string | null; requestId: string; client: string | null }
@@ -71,6 +73,16 @@ test('the trail filters by time, token, action and outcome, pages with before, a
     const error = await errorOf(res)
     assert.deepEqual([res.status, error.code, error.details?.['parameter']], [400, 'E_QUERY_INVALID', parameter], query)
   }
+})
+
+test('an upload and a deployment are recorded with what they made as the target', async (t) => {
+  const gateway = await openAuthGateway(t)
+  const zip = await readFile(await packFixture('valid', gateway.tmp))
+  const { digest } = (await (await call(gateway, '/api/packages', { method: 'POST', token: gateway.token, headers: { 'content-type': 'application/zip' }, body: zip })).json()) as { digest: string }
+  assert.equal((await call(gateway, '/api/deployments', { method: 'POST', token: gateway.token, json: { package: digest } })).status, 201)
+  const [deployed, uploaded] = await audit(gateway)
+  assert.deepEqual([deployed!.action, deployed!.target], ['POST /api/deployments', `valid@1.0.0 ${digest}`])
+  assert.deepEqual([uploaded!.action, uploaded!.target], ['POST /api/packages', `valid@1.0.0 ${digest}`])
 })
 
 test('the trail is append-only: the database refuses to change or delete a row', async (t) => {

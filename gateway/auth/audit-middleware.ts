@@ -26,6 +26,22 @@ export function targetOf(pattern: string, path: string): string | null {
   return found.length ? found.join(' ') : null
 }
 
+/**
+ * What a successful write answered it made or changed, for routes without parameters: an upload's
+ * `name@version` and digest, a deployment's `ref`.
+ */
+async function targetOfAnswer(response: Response): Promise<string | null> {
+  if (!/json/.test(response.headers.get('content-type') ?? '') || Number(response.headers.get('content-length') ?? 0) > 65_536) return null
+  try {
+    const body = (await response.clone().json()) as Record<string, unknown>
+    const text = (key: string) => (typeof body[key] === 'string' ? body[key] as string : undefined)
+    const named = text('name') && text('version') ? `${text('name')}@${text('version')}` : undefined
+    return [text('ref') ?? named, text('digest')].filter(Boolean).join(' ') || null
+  } catch {
+    return null
+  }
+}
+
 async function errorCodeOf(response: Response): Promise<string | null> {
   if (!/json/.test(response.headers.get('content-type') ?? '')) return null
   try {
@@ -61,7 +77,7 @@ export function createAuditMiddleware(trail: AuditTrail, logError: (error: unkno
         method: c.req.method,
         route,
         path: c.req.path,
-        target: c.get('auditTarget') ?? targetOf(route, c.req.path),
+        target: c.get('auditTarget') ?? targetOf(route, c.req.path) ?? (status < 300 ? await targetOfAnswer(c.res) : null),
         status,
         code,
         requestId,
