@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
-import { browserUnavailable, launchBrowser, signIn, withPage } from './_browser.js'
+import { browserUnavailable, findUnlabelledControls, launchBrowser, measureWidth, signIn, withPage } from './_browser.js'
 import { startFerryServe } from './_serve-helpers.js'
 
 interface Attempts { origin: string; cookie: string; localStorage: string; sessionStorage: string; readSession: string; readInstances: string; createToken: string; blindCreateToken: string; openConsole: string }
@@ -112,5 +112,14 @@ test('a model\'s page cannot act with the console\'s session', { skip: browserUn
     await page.waitForURL(/outcome=refused/)
     await table.locator('tbody tr').first().waitFor()
     assert.equal(await table.locator('tbody tr:not(.refused)').count(), 0, 'only refusals')
+
+    await page.setViewportSize({ width: 375, height: 800 })
+    for (const hash of ['#/tokens', '#/audit']) {
+      await page.goto(`${ferry.url}/${hash}`)
+      await page.locator('table.data').waitFor()
+      const { scroll, client } = await measureWidth(page)
+      assert.ok(scroll <= client, `${hash} fits a phone's width (${scroll} > ${client})`)
+    }
+    assert.deepEqual(await findUnlabelledControls(page), [], 'every control of the audit page is labelled')
   }))
 })
