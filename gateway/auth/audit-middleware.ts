@@ -2,7 +2,8 @@
  * Records /api requests in the audit trail once answered: every non-GET/HEAD (the management
  * actions) and every refusal (401/403, any method). Mounted before the guard, so it sees the
  * guard's refusals too. Runs recorded by instances with their tracking tokens are inference
- * bookkeeping, not management, and are left out unless refused.
+ * bookkeeping, not management, and are left out unless refused; so is GET /api/session (the
+ * console asking whether it is signed in).
  */
 import type { MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
@@ -62,7 +63,10 @@ export function createAuditMiddleware(trail: AuditTrail, logError: (error: unkno
     await next()
     const status = c.res.status
     const refused = status === 401 || status === 403
-    if (!refused && (c.req.method === 'GET' || c.req.method === 'HEAD')) return
+    const safe = c.req.method === 'GET' || c.req.method === 'HEAD'
+    if (!refused && safe) return
+    // "Am I signed in?" from a console that is not is a question, not a refused action.
+    if (safe && c.req.path === '/api/session') return
     const principal = c.get('principal')
     if (!refused && principal?.role === 'tracking') return
     const last = matchedRoutes(c).at(-1)

@@ -38,7 +38,7 @@ export function renderAudit(main: HTMLElement, route: Route): void {
       { label: 'Token', cell: (e) => (e.token ? [h('code', null, e.token), e.role ? h('small', { class: 'muted block' }, e.role) : null] : h('span', { class: 'muted' }, 'none')) },
       { label: 'Action', kind: 'wide', cell: (e) => h('code', null, e.action) },
       { label: 'Target', cell: (e) => e.target ?? '—' },
-      { label: 'Outcome', cell: (e) => h('span', { class: e.status >= 400 ? 'bad' : 'good' }, String(e.status), e.code ? h('small', { class: 'block' }, e.code) : null) },
+      { label: 'Outcome', cell: (e) => h('span', { class: e.status >= 400 ? 'outcome bad' : 'outcome' }, String(e.status), e.code ? h('small', { class: 'block' }, e.code) : null) },
       { label: 'Client', cell: (e) => e.client ?? '—' },
       { label: 'Request', cell: (e) => h('code', { class: 'small' }, e.requestId) },
     ], rows, { caption: 'Audit trail', rowKey: (e) => `audit-${e.id}`, rowClass: (e) => (e.status === 401 || e.status === 403 ? 'refused' : undefined), empty: h('p', null, 'No entries match.') }))

@@ -35,8 +35,7 @@ export function renderTokens(main: HTMLElement): void {
   role.addEventListener('change', syncRole)
   syncRole()
   const form = h('form', { class: 'card inline-form', 'aria-labelledby': 'new-token-heading' },
-    h('h2', { id: 'new-token-heading' }, 'New token'),
-    field('Name', name, 'Lower-case letters, digits, ".", "_" and "-".'), field('Role', role), modelField, roleHint, submit)
+    field('Name', name, 'Lower-case letters, digits, ".", "_" and "-".'), field('Role', role), modelField, submit)
 
   async function load(): Promise<void> {
     try {
@@ -68,7 +67,7 @@ export function renderTokens(main: HTMLElement): void {
     submit.disabled = true
     try {
       const result = await api.post<TokenInfo & { token: string }>('/tokens', { name: name.value.trim(), role: role.value, ...(role.value === 'inference' ? { model: model.value.trim() } : {}) })
-      const secret = h('input', { type: 'text', readonly: true, value: result.token, class: 'mono', 'aria-label': `The new token ${result.name}` })
+      const secret = h('input', { type: 'text', readonly: true, value: result.token, class: 'mono secret', 'aria-label': `The new token ${result.name}` })
       const copy = h('button', { type: 'button' }, 'Copy')
       copy.addEventListener('click', async () => { secret.select(); await navigator.clipboard?.writeText(result.token).catch(() => undefined) })
       replace(created, h('div', { class: 'ok-box', role: 'status' },
@@ -83,7 +82,8 @@ export function renderTokens(main: HTMLElement): void {
     }
   })
 
-  replace(main, h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Tokens')), form, created,
+  replace(main, h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Tokens')),
+    h('section', { 'aria-labelledby': 'new-token-heading' }, h('h2', { id: 'new-token-heading' }, 'New token'), form, roleHint, created),
     h('section', { 'aria-labelledby': 'tokens-heading' }, h('h2', { id: 'tokens-heading' }, 'Named tokens'), list))
   void load()
 }
