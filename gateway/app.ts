@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono'
 import { toEnvironmentError, type Deployer } from '../deployer/index.js'
 import { isFerryError, type FerryError } from '../packager/ferry-error.js'
 import { createApiRoutes } from './api-routes.js'
-import { createAuditMiddleware, createAuthMiddleware, createAuthRoutes, type AuditTrail, type AuthEnv, type SessionStore, type TokenStore } from './auth/index.js'
+import { createAuditMiddleware, createAuthMiddleware, createAuthRoutes, createStreamCutoff, type AuditTrail, type AuthEnv, type SessionStore, type TokenStore } from './auth/index.js'
 import { createConsoleRoutes } from './console-routes.js'
 import { createDocsRoutes } from './docs-routes.js'
 import { createGatewayError, GATEWAY_ERRORS } from './errors.js'
@@ -93,6 +93,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.use('/api/*', createAuditMiddleware(options.auth.audit, logError))
   const authParts = { adminToken: options.token, tokens: options.auth.tokens, tracking: options.tracking.tokens, sessions: options.auth.sessions, secure: options.secure ?? false }
   app.use('/api/*', createAuthMiddleware(authParts))
+  app.use('/api/*', createStreamCutoff(authParts))
   app.route('/api', createAuthRoutes(authParts, options.auth.audit))
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))

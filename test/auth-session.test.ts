@@ -73,3 +73,28 @@ test('a session ends when it expires and when its token is revoked; an inference
   await sleep(700)
   assert.equal((await call(gateway, '/api/instances', { headers: { cookie: admin.cookie } })).status, 401, 'expired')
 })
+
+/** Reads `res`'s body until it ends; rejects (and drops the stream) when it is still open after `ms`. */
+async function endsWithin(res: Response, ms: number): Promise<void> {
+  const reader = res.body!.getReader()
+  const ended = (async () => { for (;;) if ((await reader.read()).done) return 'ended' })()
+  if ((await Promise.race([ended, sleep(ms, 'open')])) === 'ended') return
+  await reader.cancel()
+  throw new Error(`the stream was still open after ${ms} ms`)
+}
+
+test('an open event stream ends when its token is revoked or its session signs out', async (t) => {
+  const gateway = await openAuthGateway(t)
+  const viewer = await createToken(gateway, 'dashboard', 'viewer')
+  const byToken = await call(gateway, '/api/events', { token: viewer })
+  assert.equal(byToken.status, 200)
+  const session = await signIn(gateway, gateway.token)
+  const bySession = await call(gateway, '/api/events', { headers: { cookie: session.cookie } })
+  assert.equal(bySession.status, 200)
+  const byAdmin = await call(gateway, '/api/events', { token: gateway.token })
+  await call(gateway, '/api/tokens/dashboard', { method: 'DELETE', token: gateway.token })
+  await endsWithin(byToken, 5000)
+  await call(gateway, '/api/session', { method: 'DELETE', headers: { cookie: session.cookie, 'x-ferry-csrf': session.csrf } })
+  await endsWithin(bySession, 5000)
+  await assert.rejects(endsWithin(byAdmin, 1500), /still open/, 'the bootstrap token\'s stream stays')
+})

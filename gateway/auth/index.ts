@@ -15,6 +15,7 @@ export { createAuthMiddleware, type AuthEnv, type AuthParts } from './authentica
 export { createAuthRoutes } from './auth-routes.js'
 export { requiredRole, roleAllows, ROLES, ROUTE_ROLES, type Role } from './roles.js'
 export { SessionStore, SESSION_COOKIE, CSRF_HEADER } from './session.js'
+export { createStreamCutoff } from './stream-cutoff.js'
 export { TokenStore, type TokenInfo, type Principal } from './token-store.js'
 export { loadTlsPair, type TlsPair } from './tls.js'
 

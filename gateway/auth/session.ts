@@ -55,6 +55,13 @@ export class SessionStore {
     return session
   }
 
+  /** Whether a session found earlier is still open and unexpired. */
+  isLive(session: Session): boolean {
+    if (session.expiresAt <= Date.now()) return false
+    for (const s of this.#sessions.values()) if (s === session) return true
+    return false
+  }
+
   close(id: string | undefined): void {
     if (id) this.#sessions.delete(digest(id))
   }
