@@ -10,7 +10,7 @@ import { createGatewayError } from './errors.js'
  * Calls `store` with the first file of a multipart body and resolves with what it returns.
  * @example const pkg = await readMultipartFile(body, headers, (file) => deployer.addPackage(file))
  */
-export function readMultipartFile<T>(body: Readable, contentType: string, store: (file: Readable) => Promise<T>): Promise<T> {
+export function readMultipartFile<T>(body: Readable, contentType: string, store: (file: Readable, filename: string | undefined) => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let parser: busboy.Busboy
     try {
@@ -20,9 +20,9 @@ export function readMultipartFile<T>(body: Readable, contentType: string, store:
       return
     }
     let stored: Promise<T> | undefined
-    parser.on('file', (_field, file) => {
+    parser.on('file', (_field, file, info) => {
       if (stored) return void file.resume()
-      stored = store(file)
+      stored = store(file, info.filename || undefined)
       stored.then(resolve, (error: unknown) => { body.unpipe(parser); body.resume(); reject(error) })
     })
     parser.on('error', (error: Error) => reject(createGatewayError('E_BODY_INVALID', `the multipart body cannot be read: ${error.message}`)))

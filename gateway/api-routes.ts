@@ -4,7 +4,8 @@
  * JSON responses with their own status in app.ts.
  */
 import { extname } from 'node:path'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { Hono } from 'hono'
 import type { Deployer } from '../deployer/index.js'
 import { hashToken } from './admin-token.js'
@@ -12,6 +13,7 @@ import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
 import { pathAfter } from './_url-encoding.js'
+import { queryFlag } from './_query.js'
 import { createStreamRoutes } from './stream-routes.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
@@ -21,6 +23,29 @@ const FILE_TYPES: Readonly<Record<string, string>> = {
 }
 
 const ZIP_TYPES = /^(application\/(zip|x-zip-compressed|octet-stream))\b/i
+
+/** How long a refused upload's remaining bytes are read (and dropped) before the answer is sent anyway. */
+const DRAIN_MS = 10_000
+
+/**
+ * Stores a raw upload through a pass-through, so a store that fails midway (disk full, a limit)
+ * does not destroy the request: the rest of the body is read and dropped before the error is
+ * answered, as HTTP clients expect (an answer cut off mid-upload is "other side closed" to them).
+ */
+async function storeReadingToTheEnd<T>(request: Readable, store: (file: Readable) => Promise<T>): Promise<T> {
+  const through = new PassThrough()
+  request.pipe(through)
+  try {
+    return await store(through)
+  } catch (error) {
+    request.unpipe(through)
+    if (!request.readableEnded && !request.destroyed) {
+      request.resume()
+      await Promise.race([finished(request).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())])
+    }
+    throw error
+  }
+}
 
 /**
  * Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond);
@@ -38,8 +63,9 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, opti
     const body = c.req.raw.body
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
     const stream = Readable.fromWeb(body as never)
-    const store = (file: Readable) => deployer.addPackage(file, { maxBytes: maxUploadBytes })
-    const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
+    // Refusals name the upload (its file name when the form gives one), never the server's own files.
+    const store = (file: Readable, filename?: string) => deployer.addPackage(file, { maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
+    const pkg = multipart ? await readMultipartFile(stream, type, store) : await storeReadingToTheEnd(stream, store)
     return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
   })
   api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
@@ -67,13 +93,10 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, opti
 
   api.get('/instances', (c) => c.json(deployer.list()))
   api.get('/instances/:ref', (c) => c.json(deployer.get(c.req.param('ref'))))
-  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'))))
+  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'), { force: queryFlag(c, 'force') })))
   api.post('/instances/:ref/start', async (c) => c.json(await deployer.start(c.req.param('ref'))))
   api.post('/instances/:ref/restart', async (c) => c.json(await deployer.restart(c.req.param('ref'))))
-  api.delete('/instances/:ref', async (c) => {
-    await deployer.remove(c.req.param('ref'))
-    return c.body(null, 204)
-  })
+  api.delete('/instances/:ref', async (c) => c.json(await deployer.remove(c.req.param('ref'), { force: queryFlag(c, 'force') })))
 
   api.get('/models', (c) => c.json(deployer.listModels().map((m) => {
     const named = options.inferenceTokens?.(m.name) ?? []
@@ -84,6 +107,10 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, opti
     const body = await readJsonBody(c, { version: { type: 'string', required: true } })
     deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)
     return c.json({ name: c.req.param('name'), alias: c.req.param('alias'), version: body['version'] })
+  })
+  api.delete('/models/:name/aliases/:alias', (c) => {
+    deployer.removeAlias(c.req.param('name'), c.req.param('alias'))
+    return c.body(null, 204)
   })
   api.put('/models/:name/token', async (c) => {
     const body = await readJsonBody(c, { token: { type: 'string', required: true } })
