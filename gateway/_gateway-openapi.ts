@@ -51,6 +51,17 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
       },
       '/api/requests': { get: op('Prediction history: every proxied request, newest first', { parameters: ['model', 'version', 'since', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })) }) },
       '/api/models/{name}/aliases/{alias}': { put: op('Point an alias at a version', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'alias', in: 'path', required: true, schema: { type: 'string' } }] }) },
+      '/api/tokens': {
+        get: op('Named tokens (admin): name, role, model, creator, revoked'),
+        post: op('Create a named token (admin); its secret is in this answer only', { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['name', 'role'], additionalProperties: false, properties: { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' }, role: { enum: ['admin', 'deployer', 'viewer', 'inference'] }, model: { type: 'string', description: 'the model an inference token calls' } } } } } }, responses: { 201: json('created, with `token`'), 400: error, 401: error, 403: error, 409: error } }),
+      },
+      '/api/tokens/{token}': { delete: op('Revoke a named token by name or id (admin); refused from the next request on', { parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }] }) },
+      '/api/audit': { get: op('The audit trail (admin), newest first, filtered', { parameters: [...['since', 'until', 'token', 'action', 'outcome'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })), ...['before', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'integer' } }))] }) },
+      '/api/session': {
+        get: op('Who the session (cookie) or token is, with the session\'s CSRF token'),
+        post: { summary: 'Sign the console in: sets the HttpOnly session cookie', tags: ['ferry'], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['token'], additionalProperties: false, properties: { token: { type: 'string' }, remember: { type: 'boolean' } } } } } }, responses: { 201: json('signed in: `{name, role, csrf, expiresAt}`'), 401: error, 403: error } },
+        delete: op('Sign out: ends the session and clears its cookie', { responses: { 204: { description: 'signed out' } } }),
+      },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

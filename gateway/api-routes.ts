@@ -50,8 +50,11 @@ async function storeReadingToTheEnd<T>(request: Readable, store: (file: Readable
   }
 }
 
-/** Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond). */
-export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hono {
+/**
+ * Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond);
+ * `inferenceTokens` names the active inference tokens of a model (listed with it).
+ */
+export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, options: { inferenceTokens?: (model: string) => string[] } = {}): Hono {
   const api = new Hono()
 
   api.post('/packages', async (c) => {
@@ -98,7 +101,11 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
   api.post('/instances/:ref/restart', async (c) => c.json(await deployer.restart(c.req.param('ref'))))
   api.delete('/instances/:ref', async (c) => c.json(await deployer.remove(c.req.param('ref'), { force: queryFlag(c, 'force') })))
 
-  api.get('/models', (c) => c.json(deployer.listModels()))
+  api.get('/models', (c) => c.json(deployer.listModels().map((m) => {
+    const named = options.inferenceTokens?.(m.name) ?? []
+    // inferenceTokenRequired: inference needs some token; modelTokenSet: the model's own one (PUT …/token).
+    return { ...m, inferenceTokenRequired: m.inferenceTokenRequired || named.length > 0, modelTokenSet: m.inferenceTokenRequired, inferenceTokens: named }
+  })))
   api.put('/models/:name/aliases/:alias', async (c) => {
     const body = await readJsonBody(c, { version: { type: 'string', required: true } })
     deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)

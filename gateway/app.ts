@@ -1,14 +1,15 @@
 /**
  * The gateway's Hono app (everything but /models/*, which proxy/model-proxy.ts serves at the socket
- * level): liveness and readiness, the token-protected management API, and one error handler.
+ * level): liveness and readiness, the management API behind the audit trail and the role guard
+ * (gateway/auth/), and one error handler.
  * Typed errors answer with their own JSON and status; anything else is logged and becomes a
  * plain 500 that leaks nothing (hono's errorHandler).
  */
 import { Hono, type Context } from 'hono'
 import { toEnvironmentError, type Deployer } from '../deployer/index.js'
 import { isFerryError, type FerryError } from '../packager/ferry-error.js'
-import { isAuthorized } from './admin-token.js'
 import { createApiRoutes } from './api-routes.js'
+import { createAuditMiddleware, createAuthMiddleware, createAuthRoutes, createStreamCutoff, type AuditTrail, type AuthEnv, type SessionStore, type TokenStore } from './auth/index.js'
 import { createConsoleRoutes } from './console-routes.js'
 import { createDocsRoutes } from './docs-routes.js'
 import { createGatewayError, GATEWAY_ERRORS } from './errors.js'
@@ -17,7 +18,7 @@ import { PROMETHEUS_CONTENT_TYPE } from './metrics.js'
 import type { Observability } from './observability.js'
 import type { RequestHistory } from './request-history.js'
 import type { RunStore } from './run-store.js'
-import { createRunsRoutes, type TrackingEnv } from './runs-routes.js'
+import { createRunsRoutes } from './runs-routes.js'
 import type { TrackingTokens } from './tracking-token.js'
 
 export interface GatewayAppOptions {
@@ -27,6 +28,10 @@ export interface GatewayAppOptions {
   observability: Observability
   /** Tracked runs and prediction history, and the tokens instances record runs with. */
   tracking: { runs: RunStore; requests: RequestHistory; tokens: TrackingTokens }
+  /** Named tokens, console sessions and the audit trail (gateway/auth/). */
+  auth: { tokens: TokenStore; audit: AuditTrail; sessions: SessionStore }
+  /** Whether the server runs TLS (the session cookie is then Secure). */
+  secure?: boolean
   /** Logs an unexpected error (default: console.error). */
   logError?: (error: unknown) => void
   /** The Gradio and Open Inference Protocol routes (gateway/protocols/), when served. */
@@ -41,16 +46,14 @@ function isClientAbort(error: unknown, c: Context): boolean {
   return c.req.raw.signal.aborted || (typeof code === 'string' && ABORT_CODES.has(code)) || (error as Error).message === 'aborted'
 }
 
-const RUN_WRITES = /^(POST \/api\/runs|PATCH \/api\/runs\/[^/]+|PUT \/api\/runs\/[^/]+\/artifacts\/[^/]+)$/
-
 /**
  * Builds the app; test it with `app.request()`.
  * @example
- * const app = createGatewayApp({ deployer, token, maxUploadBytes: 1 << 30, observability })
+ * const app = createGatewayApp({ deployer, token, maxUploadBytes: 1 << 30, observability, tracking, auth })
  * const res = await app.request('/health')
  */
-export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> {
-  const app = new Hono<TrackingEnv>()
+export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>()
   const logError = options.logError ?? ((error: unknown) => console.error(error))
 
   const answer = (c: Context, error: FerryError) => {
@@ -91,23 +94,13 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
   app.route('/', createDocsRoutes())
   app.route('/', createConsoleRoutes())
 
-  app.use('/api/*', async (c, next) => {
-    const header = c.req.header('authorization')
-    if (isAuthorized(header, options.token)) {
-      c.set('trackingScope', undefined)
-      return next()
-    }
-    const scope = options.tracking.tokens.verify(header)
-    if (scope) {
-      // An instance's tracking token records its own runs, and does nothing else.
-      if (!RUN_WRITES.test(`${c.req.method} ${c.req.path}`)) throw createGatewayError('E_FORBIDDEN', 'a tracking token may only record runs (POST /api/runs, PATCH /api/runs/:id, PUT /api/runs/:id/artifacts/:name)')
-      c.set('trackingScope', scope)
-      return next()
-    }
-    c.header('WWW-Authenticate', 'Bearer realm="ferry"')
-    throw createGatewayError('E_UNAUTHORIZED', 'a valid admin token is required')
-  })
-  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes))
+  // The audit middleware wraps the guard, so the guard's refusals are recorded too.
+  app.use('/api/*', createAuditMiddleware(options.auth.audit, logError))
+  const authParts = { adminToken: options.token, tokens: options.auth.tokens, tracking: options.tracking.tokens, sessions: options.auth.sessions, secure: options.secure ?? false }
+  app.use('/api/*', createAuthMiddleware(authParts))
+  app.use('/api/*', createStreamCutoff(authParts))
+  app.route('/api', createAuthRoutes(authParts, options.auth.audit))
+  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
   if (options.protocols) app.route('/', options.protocols.routes)
   return app

@@ -46,6 +46,14 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_OIP_DATA_INVALID: { status: 400, hint: 'Give data values of the declared datatype: numbers in its range, true/false for BOOL, strings for BYTES.' },
   E_OIP_OUTPUT_UNKNOWN: { status: 400, hint: "Request only outputs the model's metadata lists." },
   E_OIP_MODEL_NOT_READY: { status: 503, hint: 'No replica of this version is ready: start it, or retry shortly.' },
+  // Named tokens, roles, console sessions, TLS (gateway/auth/)
+  E_ROLE_FORBIDDEN: { status: 403, hint: "The token's role may not do this: GET/HEAD needs viewer, other methods deployer, /api/tokens, /api/trust and /api/audit admin; inference tokens only call their model." },
+  E_CSRF: { status: 403, hint: 'A console session works only from the console itself: same origin, and writes carry the X-Ferry-CSRF header from GET /api/session. Scripts use Authorization: Bearer.' },
+  E_TOKEN_NOT_FOUND: { status: 404, hint: 'List tokens with GET /api/tokens (or `ferry token ls`); revoke by name or id.' },
+  E_TOKEN_NAME_TAKEN: { status: 409, hint: 'An active token already has this name: revoke it first or choose another name.' },
+  E_TLS_OPTIONS_INCOMPLETE: { status: 400, hint: 'Give both --tls-cert FILE and --tls-key FILE (or FERRY_TLS_CERT and FERRY_TLS_KEY), or neither.' },
+  E_TLS_FILE_UNREADABLE: { status: 400, hint: 'Check the path and that the user running ferry can read the file.' },
+  E_TLS_PAIR_INVALID: { status: 400, hint: 'Give a PEM certificate and its unencrypted PEM private key, e.g. from `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem`.' },
 })
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS

@@ -1,10 +1,12 @@
 /**
  * The gateway's options, resolved once: flag → environment variable (FERRY_PORT, FERRY_HOST,
- * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB, FERRY_UPSTREAM_TIMEOUT_MS) → default. Nothing else in the gateway reads
+ * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB, FERRY_UPSTREAM_TIMEOUT_MS, FERRY_TLS_CERT,
+ * FERRY_TLS_KEY, FERRY_SESSION_MINUTES) → default. Nothing else in the gateway reads
  * process.env.
  */
 import { resolve } from 'node:path'
 import { UsageError } from '../packager/ferry-error.js'
+import { createGatewayError } from './errors.js'
 
 export interface GatewayOptions {
   port?: number | string
@@ -15,6 +17,11 @@ export interface GatewayOptions {
   /** How long an instance may stay silent before the proxy answers 504 (default 60 s). */
   upstreamTimeoutMs?: number
   requestHistory?: number
+  /** PEM certificate and key: both serve HTTPS (FERRY_TLS_CERT, FERRY_TLS_KEY). */
+  tlsCert?: string
+  tlsKey?: string
+  /** How long a console session lasts (FERRY_SESSION_MINUTES, default 12 h). */
+  sessionTtlMs?: number
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** How models are sandboxed: auto, bwrap or none; resolved with FERRY_SANDBOX by the deployer's options. */
@@ -31,6 +38,9 @@ export interface ResolvedGatewayOptions {
   readonly upstreamTimeoutMs: number
   /** Proxied requests kept in the prediction history (FERRY_REQUEST_HISTORY). */
   readonly requestHistory: number
+  /** Absolute paths of the TLS pair, or undefined for plain HTTP. */
+  readonly tls: { readonly cert: string; readonly key: string } | undefined
+  readonly sessionTtlMs: number
 }
 
 function parsePort(value: number | string): number {
@@ -52,6 +62,12 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
   const env = options.env ?? process.env
   const token = options.token ?? env['FERRY_TOKEN']
   if (token !== undefined && token.length < 16) throw new UsageError('the admin token must be at least 16 characters')
+  const cwd = options.cwd ?? process.cwd()
+  const tlsCert = options.tlsCert ?? env['FERRY_TLS_CERT']
+  const tlsKey = options.tlsKey ?? env['FERRY_TLS_KEY']
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw createGatewayError('E_TLS_OPTIONS_INCOMPLETE', `${tlsCert === undefined ? '--tls-key' : '--tls-cert'} was given without ${tlsCert === undefined ? '--tls-cert' : '--tls-key'}: HTTPS needs both`, { details: { option: tlsCert === undefined ? '--tls-cert' : '--tls-key' } })
+  }
   return Object.freeze({
     port: parsePort(options.port ?? env['FERRY_PORT'] ?? 8080),
     host: options.host ?? env['FERRY_HOST'] ?? '127.0.0.1',
@@ -60,5 +76,7 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
     maxUploadBytes: positive('max upload size', options.maxUploadBytes ?? Number(env['FERRY_MAX_UPLOAD_MB'] ?? 4096) * 1024 * 1024),
     upstreamTimeoutMs: positive('upstream timeout', options.upstreamTimeoutMs ?? Number(env['FERRY_UPSTREAM_TIMEOUT_MS'] ?? 60_000)),
     requestHistory: positive('request history size', options.requestHistory ?? Number(env['FERRY_REQUEST_HISTORY'] ?? 100_000)),
+    tls: tlsCert !== undefined && tlsKey !== undefined ? Object.freeze({ cert: resolve(cwd, tlsCert), key: resolve(cwd, tlsKey) }) : undefined,
+    sessionTtlMs: positive('session length', options.sessionTtlMs ?? Number(env['FERRY_SESSION_MINUTES'] ?? 720) * 60_000),
   })
 }

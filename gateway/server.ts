@@ -5,6 +5,7 @@
  * back) and flushes state.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
@@ -14,6 +15,7 @@ import { isAuthorizedByHash, loadAdminToken } from './admin-token.js'
 import { createGatewayError } from './errors.js'
 import { redactUrl } from './_redact.js'
 import { createGatewayApp } from './app.js'
+import { loadTlsPair, openAuth, type TlsPair, type TokenStore } from './auth/index.js'
 import { createModelProxy } from './proxy/model-proxy.js'
 import { TrafficLedger } from './proxy/traffic-ledger.js'
 import { createObservability } from './observability.js'
@@ -33,6 +35,8 @@ export interface RunningGateway {
   tokenSource: string
   dataDir: string
   deployer: Deployer
+  /** Every route of the management API (method and pattern), e.g. for a test of each role against each. */
+  apiRoutes: Array<{ method: string; path: string }>
   close(): Promise<void>
 }
 
@@ -47,11 +51,15 @@ const DRAIN_MS = 10_000
  */
 export async function startGateway(options: GatewayOptions & { deployer?: DeployerOptions } = {}): Promise<RunningGateway> {
   const resolved = resolveGatewayOptions(options)
+  // A bad TLS pair is refused before anything listens or starts.
+  const tls = resolved.tls ? await loadTlsPair(resolved.tls.cert, resolved.tls.key) : undefined
   // Listen first: instances are told the gateway's URL (for tracking) when they start, and with
   // --port 0 it is known only now. Until everything is open, requests get 503.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting
   let handleUpgrade = (_req: IncomingMessage, socket: Duplex, _head: Buffer) => { socket.destroy() }
-  const server: Server = createServer((req, res) => handle(req, res))
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => handle(req, res))
+    : createServer((req, res) => handle(req, res))
   server.on('upgrade', (req, socket, head) => handleUpgrade(req, socket, head))
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
@@ -60,23 +68,23 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   })
   const { port } = server.address() as AddressInfo
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
-  const url = `http://${host}:${port}`
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`
 
   let opened: Awaited<ReturnType<typeof openParts>>
   try {
-    opened = await openParts(resolved, options, url)
+    opened = await openParts(resolved, options, url, tls)
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, proxy, listener, protocols } = opened
+  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes } = opened
   // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
   handle = (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
 
   let closing: Promise<void> | undefined
   return {
-    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer,
+    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer, apiRoutes,
     close() {
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -92,6 +100,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         tracking.requests.close()
         tracking.db.close()
         tracking.historyDb.close()
+        auth.db.close()
       })()
       return closing
     },
@@ -104,13 +113,20 @@ function answerStarting(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** The deployer, the tracking database, the Hono app and the model proxy, for the gateway at `url`. */
-async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions }, url: string) {
+async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions }, url: string, tls: TlsPair | undefined) {
   // What can fail on a bad data directory is opened before the deployer, whose recovery starts
   // the instances: a start that fails leaves nothing running.
   for (const line of await secureDataDir(resolved.dataDir)) process.stderr.write(`ferry: ${line}\n`)
   const tokens = await loadTrackingTokens(resolved.dataDir)
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
-  const db = openTrackingDatabase(resolved.dataDir)
+  const auth = openAuth(resolved.dataDir, { sessionTtlMs: resolved.sessionTtlMs })
+  let db: ReturnType<typeof openTrackingDatabase>
+  try {
+    db = openTrackingDatabase(resolved.dataDir)
+  } catch (error) {
+    auth.db.close()
+    throw error
+  }
   let historyDb: ReturnType<typeof openTrackingDatabase> | undefined
   let deployer: Deployer
   try {
@@ -121,17 +137,19 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       dataDir: resolved.dataDir,
       ...(options.env ? { env: options.env } : {}),
       ...(options.sandbox !== undefined ? { sandbox: options.sandbox } : {}),
-      instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }) }),
+      // Under TLS, Node models trust the server's certificate for their tracking calls.
+      instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }), ...(resolved.tls ? { NODE_EXTRA_CA_CERTS: resolved.tls.cert } : {}) }),
     })
   } catch (error) {
     historyDb?.close()
     db.close()
+    auth.db.close()
     throw error
   }
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const observability = createObservability(deployer, readFerryVersion())
   const protocols = createProtocols({ deployer, gatewayUrl: url, upstreamTimeoutMs: resolved.upstreamTimeoutMs, serverVersion: readFerryVersion() })
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols })
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
@@ -144,8 +162,10 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     },
     resolve(name, selector, req) {
       const target = deployer.resolveTarget(name, selector)
+      // A model needs a token when it has its own (PUT /api/models/:name/token) or a named
+      // inference token names it; any of them is accepted.
       const tokenHash = deployer.inferenceTokenHash(name)
-      if (tokenHash !== undefined && !isAuthorizedByHash(req.headers.authorization, tokenHash)) {
+      if ((tokenHash !== undefined || auth.tokens.guardsModel(name)) && !acceptsInference(req.headers.authorization, name, tokenHash, auth.tokens)) {
         throw createGatewayError('E_MODEL_TOKEN_REQUIRED', `inference on ${name} requires its token`, { details: { name } })
       }
       return target
@@ -157,5 +177,12 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
     },
   })
-  return { deployer, token, source, observability, tracking, proxy, listener, protocols }
+  const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes }
+}
+
+function acceptsInference(header: string | undefined, model: string, legacyHash: string | undefined, tokens: TokenStore): boolean {
+  if (legacyHash !== undefined && isAuthorizedByHash(header, legacyHash)) return true
+  const secret = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1]
+  return secret !== undefined && tokens.allowsInference(secret, model)
 }

@@ -12,7 +12,7 @@ import { createGatewayError } from '../errors.js'
 
 export const CLIENT_OPTIONS: Record<string, OptionSpec> = {
   gateway: { type: 'string', value: 'URL', description: 'the gateway (default FERRY_GATEWAY, else http://127.0.0.1:8080)' },
-  token: { type: 'string', value: 'TOKEN', description: 'the admin token (default FERRY_TOKEN, else the local data directory\'s token file)' },
+  token: { type: 'string', value: 'TOKEN', description: 'the admin token or a named one with the role needed (default FERRY_TOKEN, else the local data directory\'s token file)' },
 }
 
 export interface ApiClient {

@@ -21,4 +21,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
   rollout: { summary: 'Show a rollout with its checks, or promote, abort, pause or resume it', load: () => import('./commands/rollout.js') as never },
   infer: { summary: 'Call a model through the Open Inference Protocol v2 (tensors named in its metadata)', load: () => import('./commands/infer.js') as never },
+  token: { summary: 'Create, list and revoke named tokens with roles (admin, deployer, viewer, inference)', load: () => import('./commands/token.js') as never },
+  audit: { summary: 'Print the audit trail of management actions and refusals', load: () => import('./commands/audit.js') as never },
 }

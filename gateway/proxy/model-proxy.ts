@@ -69,6 +69,20 @@ export interface ModelProxy {
   close(): void
 }
 
+/**
+ * Every proxied answer runs sandboxed (CSP `sandbox`, no `allow-same-origin`): a model's HTML is
+ * an opaque origin, so it cannot read the console's storage or cookies, and its requests to /api
+ * are cross-origin (no SameSite=Strict cookie, no readable answer). Scripts, forms and popups
+ * still work. The model's own policy, if any, is kept beside it (both apply).
+ */
+export const MODEL_SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads'
+
+function withModelSandbox(own: string | string[] | number | undefined): string {
+  // Policies joined by commas are each enforced (CSP 3, serialized-policy-list).
+  const theirs = own === undefined ? [] : Array.isArray(own) ? own : [String(own)]
+  return [...theirs, MODEL_SANDBOX_CSP].join(', ')
+}
+
 /** A pool to a port unused this long is dropped when another port is first used. */
 const IDLE_POOL_MS = 5 * 60_000
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -172,7 +186,8 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     }).then(({ statusCode, headers, body }) => {
       if (res.destroyed) return void body.destroy()
       closeIfBodyUnread(req, res)
-      res.writeHead(statusCode, { ...stripHopByHop(headers as IncomingHttpHeaders), ...meta })
+      const answer = stripHopByHop(headers as IncomingHttpHeaders)
+      res.writeHead(statusCode, { ...answer, ...meta, 'content-security-policy': withModelSandbox(answer['content-security-policy']) })
       if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
         streams.add(res)
         options.traffic?.markStream(target.ref)

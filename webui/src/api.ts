@@ -1,10 +1,11 @@
 /**
- * The management API client: every call carries the admin token, answers are parsed as JSON, and
+ * The management API client: every call goes with the session cookie (sent by the browser, never
+ * seen here) and the session's CSRF header; answers are parsed as JSON, and
  * an error answer becomes an ApiError with the gateway's code, message, hint and details (the
  * shape of gateway/errors.ts). A 401 signs the console out. Package uploads go through
  * XMLHttpRequest, whose upload events give a progress bar.
  */
-import { clearToken, readToken } from './auth.js'
+import { clearSession, currentSession } from './auth.js'
 import type { PackageSummary } from './types.js'
 
 export class ApiError extends Error {
@@ -30,7 +31,7 @@ export function onUnauthorized(listener: Listener): void {
 
 export function signOutOn401(status: number): void {
   if (status !== 401) return
-  clearToken()
+  clearSession()
   for (const listener of unauthorizedListeners) listener()
 }
 
@@ -44,12 +45,13 @@ export function toApiError(status: number, text: string): ApiError {
   return new ApiError(status, `HTTP_${status}`, text.trim().slice(0, 300) || `the server answered ${status}`)
 }
 
+/** The session's CSRF header (the server wants it on writes; harmless on reads). */
 export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  const token = readToken()
-  return token ? { authorization: `Bearer ${token}`, ...extra } : extra
+  const csrf = currentSession()?.csrf
+  return csrf ? { 'x-ferry-csrf': csrf, ...extra } : extra
 }
 
-/** fetch() with the token; throws ApiError on a non-2xx answer. */
+/** fetch() with the session; throws ApiError on a non-2xx answer. */
 export async function request(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const { json, ...rest } = init
   const headers = authHeaders({ ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers as Record<string, string> | undefined) })

@@ -1,20 +1,47 @@
 /**
- * The admin token the console signs in with. Kept for the tab (sessionStorage) unless the user
- * asks to be remembered on this device (localStorage); never put in a URL or a cookie.
+ * The console's session. Signing in posts the token once to POST /api/session, which answers
+ * with an HttpOnly cookie (scripts never see it) and a CSRF token kept here, in memory only, and
+ * sent on writes. A new tab asks GET /api/session for the same. Nothing credential-like is ever
+ * put in localStorage or sessionStorage.
  */
-const KEY = 'ferry.token'
+import { toApiError } from './api.js'
 
-export function readToken(): string | null {
-  return sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY)
+export interface SessionInfo {
+  name: string
+  role: 'admin' | 'deployer' | 'viewer'
+  csrf: string
+  expiresAt: string
 }
 
-export function saveToken(token: string, remember: boolean): void {
-  sessionStorage.setItem(KEY, token)
-  if (remember) localStorage.setItem(KEY, token)
-  else localStorage.removeItem(KEY)
+let current: SessionInfo | null = null
+
+export function currentSession(): SessionInfo | null {
+  return current
 }
 
-export function clearToken(): void {
-  sessionStorage.removeItem(KEY)
-  localStorage.removeItem(KEY)
+/** Forgets the session here (the server refused it). */
+export function clearSession(): void {
+  current = null
+}
+
+/** Asks the server whether this browser has a session (the cookie goes by itself). */
+export async function loadSession(): Promise<SessionInfo | null> {
+  const response = await fetch('/api/session', { cache: 'no-store' })
+  current = response.ok ? ((await response.json()) as SessionInfo) : null
+  return current
+}
+
+/** Signs in with a token; throws ApiError when it is refused. */
+export async function signIn(token: string, remember: boolean): Promise<SessionInfo> {
+  const response = await fetch('/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, remember }) })
+  if (!response.ok) throw toApiError(response.status, await response.text())
+  current = (await response.json()) as SessionInfo
+  return current
+}
+
+/** Ends the session on the server (the cookie is cleared) and here. */
+export async function signOut(): Promise<void> {
+  const csrf = current?.csrf
+  current = null
+  await fetch('/api/session', { method: 'DELETE', headers: csrf ? { 'x-ferry-csrf': csrf } : {} }).catch(() => undefined)
 }

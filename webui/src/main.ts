@@ -1,9 +1,10 @@
 /**
  * The console's entry: the page frame (skip link, navigation, live indicator, sign-out, toasts),
- * the routes, and sign-in when there is no token or the server refuses it.
+ * the routes, and sign-in when there is no session or the server refuses it. Pages only an
+ * admin can use (tokens, audit) are in the navigation for admin sessions only.
  */
 import { onUnauthorized } from './api.js'
-import { clearToken, readToken } from './auth.js'
+import { currentSession, loadSession, signOut as endSession } from './auth.js'
 import { createToastRegion } from './components/notice.js'
 import { h, replace } from './dom.js'
 import { startLive, stopLive, watchLiveStatus } from './live.js'
@@ -15,6 +16,8 @@ import { renderRuns } from './pages/runs.js'
 import { renderSignIn } from './pages/signin.js'
 import { renderTry } from './pages/try.js'
 import { renderRollout, renderRollouts } from './pages/rollouts.js'
+import { renderTokens } from './pages/tokens.js'
+import { renderAudit } from './pages/audit.js'
 import { addRoute, href, matchRoute, type Cleanup } from './router.js'
 
 addRoute('/', 'Overview', renderOverview)
@@ -25,12 +28,16 @@ addRoute('/models/:name/try', 'Try it', renderTry)
 addRoute('/runs', 'Runs', renderRuns)
 addRoute('/rollouts', 'Rollouts', renderRollouts)
 addRoute('/rollouts/:name', 'Rollout', renderRollout)
+addRoute('/tokens', 'Tokens', renderTokens)
+addRoute('/audit', 'Audit', renderAudit)
 
-const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts']]
+const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts'], ['Tokens', 'tokens'], ['Audit', 'audit']]
+const ADMIN_PAGES = new Set(['/tokens', '/audit'])
 
 const main = h('main', { id: 'main', tabindex: '-1' })
 const liveDot = h('span', { class: 'live', role: 'status' })
 const signOut = h('button', { type: 'button', class: 'link' }, 'Sign out')
+const who = h('span', { class: 'muted small who' })
 const navLinks = NAV.map(([label, path]) => h('a', { href: href(path), 'data-path': `/${path}` }, label))
 const nav = h('nav', { 'aria-label': 'Main' },
   h('ul', null, navLinks.map((a) => h('li', null, a)),
@@ -38,7 +45,7 @@ const nav = h('nav', { 'aria-label': 'Main' },
     h('li', null, h('a', { href: '/metrics', target: '_blank', rel: 'noopener' }, 'Metrics', h('span', { class: 'visually-hidden' }, ' (opens a new tab)')))))
 const header = h('header', { class: 'top' },
   h('a', { class: 'brand', href: href('') }, h('img', { src: '/console/ferry.svg', alt: '', width: '24', height: '24' }), 'Ferry'),
-  nav, h('div', { class: 'session' }, liveDot, signOut))
+  nav, h('div', { class: 'session' }, liveDot, who, signOut))
 
 let cleanup: Cleanup | void | undefined
 let rendering = 0
@@ -47,7 +54,8 @@ async function render(): Promise<void> {
   const mine = ++rendering
   if (typeof cleanup === 'function') cleanup()
   cleanup = undefined
-  if (!readToken()) {
+  const session = currentSession()
+  if (!session) {
     header.hidden = true
     stopLive()
     const view = h('div', { class: 'view' })
@@ -57,6 +65,8 @@ async function render(): Promise<void> {
     return
   }
   header.hidden = false
+  who.textContent = `${session.name} (${session.role})`
+  for (const a of navLinks) a.parentElement!.hidden = ADMIN_PAGES.has(a.dataset['path']!) && session.role !== 'admin'
   startLive()
   const found = matchRoute(location.hash)
   const path = found?.route.path ?? ''
@@ -90,7 +100,7 @@ watchLiveStatus((status) => {
   liveDot.textContent = status === 'open' ? 'live' : status === 'closed' ? 'offline' : 'reconnecting…'
   liveDot.title = status === 'open' ? 'Receiving changes from /api/events' : 'Not connected to /api/events'
 })
-signOut.addEventListener('click', () => { clearToken(); void render() })
+signOut.addEventListener('click', async () => { await endSession(); void render() })
 onUnauthorized(() => void render())
 window.addEventListener('hashchange', () => void render())
 
@@ -100,4 +110,5 @@ skip.addEventListener('click', (event) => { event.preventDefault(); main.focus()
 document.body.replaceChildren(
   skip,
   header, main, createToastRegion())
-void render()
+// A new tab finds the session of the others (the cookie), so it does not ask to sign in again.
+void loadSession().catch(() => null).then(() => render())

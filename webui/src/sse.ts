@@ -1,5 +1,6 @@
 /**
- * Server-sent events read with fetch(), because EventSource cannot send the Authorization header.
+ * Server-sent events read with fetch() (the session cookie goes along), which, unlike EventSource,
+ * lets a 401 be told apart from a dropped connection.
  * Frames are parsed as the HTML spec says (event, data, id, retry; comments ignored); when the
  * stream ends or fails it reconnects with Last-Event-ID, backing off up to 10 s, until closed.
  */

@@ -38,6 +38,10 @@ export interface ModelInfo {
   aliases: Record<string, string>
   versions: Array<{ version: string; state: InstanceState; tagged: boolean; replicaCount: number; desired: string }>
   inferenceTokenRequired: boolean
+  /** The model's own token is set (PUT /api/models/:name/token). */
+  modelTokenSet?: boolean
+  /** Names of the named inference tokens that call this model. */
+  inferenceTokens?: string[]
 }
 
 export interface PackageSummary {

@@ -34,7 +34,7 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
 }
 
 export default defineCommand<ServeResult>({
-  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--sandbox auto|bwrap|none] [--deploy PATH]…',
+  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--sandbox auto|bwrap|none] [--deploy PATH]… [--tls-cert FILE --tls-key FILE]',
   description: 'Run the gateway and supervise every deployed version until SIGTERM or Ctrl-C. Options: flag, then FERRY_PORT / FERRY_HOST / FERRY_HOME / FERRY_TOKEN, then defaults.',
   options: {
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
@@ -42,6 +42,8 @@ export default defineCommand<ServeResult>({
     data: { type: 'string', value: 'DIR', description: 'the data directory (default ./.ferry)' },
     deploy: { type: 'string', multiple: true, value: 'PATH', description: 'pack (folders) and deploy this model once started; repeatable' },
     sandbox: { type: 'string', value: 'MODE', description: 'auto (default: bubblewrap when installed), bwrap (refuse to start without it) or none; FERRY_SANDBOX' },
+    'tls-cert': { type: 'string', value: 'FILE', description: 'serve HTTPS with this PEM certificate (with --tls-key; default FERRY_TLS_CERT)' },
+    'tls-key': { type: 'string', value: 'FILE', description: 'the PEM private key of --tls-cert (default FERRY_TLS_KEY)' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values }, context) {
@@ -51,12 +53,14 @@ export default defineCommand<ServeResult>({
       ...(values['host'] !== undefined ? { host: values['host'] as string } : {}),
       ...(values['data'] !== undefined ? { dataDir: values['data'] as string } : {}),
       ...(values['sandbox'] !== undefined ? { sandbox: values['sandbox'] as string } : {}),
+      ...(values['tls-cert'] !== undefined ? { tlsCert: values['tls-cert'] as string } : {}),
+      ...(values['tls-key'] !== undefined ? { tlsKey: values['tls-key'] as string } : {}),
     })
     const { sandbox } = gateway.deployer
     if (sandbox.warning) context.stderr.write(`ferry: warning: ${sandbox.warning}\n`)
     context.stderr.write([
       `ferry serving on ${gateway.url}`,
-      `  console  ${gateway.url}/   (sign in with the admin token)`,
+      `  console  ${gateway.url}/   (sign in with the admin token or a named one)`,
       `  API      ${gateway.url}/api   (Authorization: Bearer <token>; token: ${gateway.tokenSource})`,
       `  docs     ${gateway.url}/docs   (OpenAPI: ${gateway.url}/openapi.json)`,
       `  models   ${gateway.url}/models/<name>/…`,

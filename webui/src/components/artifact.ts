@@ -1,7 +1,7 @@
 /**
- * A run's artifact: images as thumbnails, anything else as a download. Artifacts need the admin
- * token, which <img src> cannot send, so they are fetched and shown from blob: URLs (kept per
- * artifact URL until the page is left).
+ * A run's artifact: images as thumbnails, anything else as a download. Artifacts are fetched
+ * with the session and shown from blob: URLs (kept per artifact URL until the page is left), so
+ * a thumbnail's link opens the bytes already read, not a second request to /api.
  */
 import { authHeaders } from '../api.js'
 import { h } from '../dom.js'

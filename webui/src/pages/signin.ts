@@ -1,9 +1,10 @@
 /**
- * Sign-in with the admin token: checked against GET /api/instances before it is kept, so a
- * wrong token is refused here rather than on the next page.
+ * Sign-in with a token (the bootstrap admin token or a named admin, deployer or viewer token):
+ * posted once to POST /api/session, which sets the session cookie; the token itself is kept
+ * nowhere in the browser.
  */
 import { ApiError } from '../api.js'
-import { saveToken, clearToken } from '../auth.js'
+import { signIn } from '../auth.js'
 import { errorBox } from '../components/notice.js'
 import { field, h, replace } from '../dom.js'
 
@@ -14,9 +15,9 @@ export function renderSignIn(main: HTMLElement, onSignedIn: () => void): void {
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in')
   const form = h('form', { class: 'card signin', novalidate: true },
     h('h1', { tabindex: '-1' }, 'Sign in to Ferry'),
-    h('p', { class: 'muted' }, 'The admin token is in ', h('code', null, '<data dir>/token'), ' (or ', h('code', null, 'FERRY_TOKEN'), '); ', h('code', null, 'ferry serve'), ' prints where.'),
+    h('p', { class: 'muted' }, 'The admin token is in ', h('code', null, '<data dir>/token'), ' (or ', h('code', null, 'FERRY_TOKEN'), '); ', h('code', null, 'ferry serve'), ' prints where. A named token (', h('code', null, 'ferry token create'), ') signs in with its role.'),
     field('Admin token', token),
-    h('label', { class: 'check', for: 'remember' }, remember, 'Remember on this device'),
+    h('label', { class: 'check', for: 'remember' }, remember, 'Keep me signed in when the browser closes'),
     submit, message)
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -27,14 +28,14 @@ export function renderSignIn(main: HTMLElement, onSignedIn: () => void): void {
       return
     }
     submit.disabled = true
-    saveToken(value, remember.checked)
     try {
-      const response = await fetch('/api/instances', { headers: { authorization: `Bearer ${value}` } })
-      if (response.status === 401) throw new ApiError(401, 'E_UNAUTHORIZED', 'That token was refused: check it and try again.')
-      if (!response.ok) throw new ApiError(response.status, `HTTP_${response.status}`, `The server answered ${response.status}.`)
+      await signIn(value, remember.checked).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) throw new ApiError(401, 'E_UNAUTHORIZED', 'That token was refused: check it and try again.')
+        throw error
+      })
+      token.value = ''
       onSignedIn()
     } catch (error) {
-      clearToken()
       replace(message, errorBox(error))
       token.select()
     } finally {
