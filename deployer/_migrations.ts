@@ -86,6 +86,15 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
     updated_at  TEXT NOT NULL
   ) STRICT;
   `,
+  // 3: who signed each package, as checked at upload (NULL: unsigned)
+  `
+  ALTER TABLE packages ADD COLUMN signer_key_id TEXT;
+  ALTER TABLE packages ADD COLUMN signer_public_key TEXT;
+  ALTER TABLE packages ADD COLUMN signer_name TEXT;
+  ALTER TABLE packages ADD COLUMN signer_trusted INTEGER CHECK (signer_trusted IN (0, 1));
+  ALTER TABLE packages ADD COLUMN signature TEXT;
+  ALTER TABLE packages ADD COLUMN signature_verified_at TEXT;
+  `,
 ])
 
 /**

@@ -23,7 +23,7 @@ import { createFilePackageStore, removeIncompleteUploads, type PackageStore } fr
 import { isPrepared, locateVersion, prepareVersion } from './_prepare-version.js'
 import { admitPackage } from './_admit-package.js'
 import { openSqliteStateStore } from './sqlite-state-store.js'
-import type { EventRecord, InstanceState, PackageRecord, StateStore, VersionRecord } from './state-store.js'
+import type { EventRecord, InstanceState, PackageRecord, PackageSigner, StateStore, VersionRecord } from './state-store.js'
 import { parseRef, type VersionRef } from './ref.js'
 import { describeVersion, listModelInfo, resolveVersion, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './_catalog.js'
 
@@ -129,14 +129,26 @@ export class Deployer {
 
   // ── Packages ────────────────────────────────────────────────────────────────
 
-  /** Stores and checks a package zip (a path or a stream); the same zip twice is a no-op. */
-  async addPackage(source: string | Readable, options: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<PackageRecord & { created: boolean }> {
+  /**
+   * Stores and checks a package zip (a path or a stream); the same zip twice is a no-op.
+   * `checkSignature` is called with the digest before anything is recorded: it returns the signer
+   * to record (null: unsigned) or throws to refuse the package, which then leaves nothing behind.
+   */
+  async addPackage(source: string | Readable, options: { maxBytes?: number; signal?: AbortSignal; checkSignature?: (digest: string) => PackageSigner | null } = {}): Promise<PackageRecord & { created: boolean }> {
     const stored = await this.packages.put(source, options)
     const known = this.state.getPackage(stored.digest)
-    if (known) return { ...known, created: false }
+    let signer: PackageSigner | null
+    try {
+      signer = options.checkSignature?.(stored.digest) ?? null
+    } catch (error) {
+      if (stored.created && !known) await this.packages.delete(stored.digest)
+      throw error
+    }
+    // A known package gains a signer it lacked, or a trusted one in place of an untrusted one; a recorded signer is never lost.
+    if (known) return { ...(signer && (!known.signer || (signer.trusted && !known.signer.trusted)) ? this.state.setPackageSigner(known.digest, signer) : known), created: false }
     try {
       const admitted = await admitPackage(stored.path, this.options.unpackLimits)
-      const record = this.state.putPackage({ digest: stored.digest, name: admitted.descriptor.name, version: admitted.descriptor.version!, size: stored.size, descriptor: admitted.descriptor, manifest: admitted.manifest })
+      const record = this.state.putPackage({ digest: stored.digest, name: admitted.descriptor.name, version: admitted.descriptor.version!, size: stored.size, descriptor: admitted.descriptor, manifest: admitted.manifest, signer })
       return { ...record, created: true }
     } catch (error) {
       if (stored.created) await this.packages.delete(stored.digest)

@@ -8,6 +8,6 @@ export { DEPLOYER_ERRORS, createDeployerError, type DeployerErrorCode } from './
 export type { Launcher, LaunchSpec, LaunchedProcess, ExitInfo } from './launcher.js'
 export { createChildProcessLauncher } from './child-process-launcher.js'
 export type { LogEntry, LogStore, LogStream } from './log-store.js'
-export type { EventRecord, InstanceState, PackageRecord, VersionRecord, AliasRecord } from './state-store.js'
+export type { EventRecord, InstanceState, PackageRecord, PackageSigner, VersionRecord, AliasRecord } from './state-store.js'
 export { parseRef, type VersionRef } from './ref.js'
 export { openSqliteDatabase } from './sqlite-database.js'

@@ -12,6 +12,8 @@ import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
 import { createStreamRoutes } from './stream-routes.js'
+import { viewSigners } from './trust/signer-view.js'
+import { addSignedPackage, decodeSignature, SIGNATURE_HEADER, type SigningPolicy } from './trust/upload-signature.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
 const FILE_TYPES: Readonly<Record<string, string>> = {
@@ -21,8 +23,8 @@ const FILE_TYPES: Readonly<Record<string, string>> = {
 
 const ZIP_TYPES = /^(application\/(zip|x-zip-compressed|octet-stream))\b/i
 
-/** Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond). */
-export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hono {
+/** Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond); `signing` checks their signatures. */
+export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, signing: SigningPolicy): Hono {
   const api = new Hono()
 
   api.post('/packages', async (c) => {
@@ -34,12 +36,18 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number): Hon
     const body = c.req.raw.body
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
     const stream = Readable.fromWeb(body as never)
-    const store = (file: Readable) => deployer.addPackage(file, { maxBytes: maxUploadBytes })
+    // The package's signature travels beside it (gateway/trust/upload-signature.ts).
+    const headerSignature = decodeSignature(c.req.header(SIGNATURE_HEADER), 'the X-Ferry-Signature header')
+    const store = (file: Readable, fields: Record<string, string> = {}) => {
+      const where = headerSignature ? 'the X-Ferry-Signature header' : 'the multipart field "signature"'
+      return addSignedPackage(deployer, signing, file, headerSignature ?? decodeSignature(fields['signature'], where), { where, maxBytes: maxUploadBytes })
+    }
     const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
-    return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
+    const [view] = viewSigners([pkg], await signing.keys.list())
+    return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created, signer: view!.signer }, pkg.created ? 201 : 200)
   })
-  api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
-  api.get('/packages/:digest', (c) => c.json(deployer.getPackage(c.req.param('digest'))))
+  api.get('/packages', async (c) => c.json(viewSigners(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary), await signing.keys.list())))
+  api.get('/packages/:digest', async (c) => c.json(viewSigners([deployer.getPackage(c.req.param('digest'))], await signing.keys.list())[0]))
   api.get('/packages/:digest/files/*', async (c) => {
     const prefix = `/api/packages/${c.req.param('digest')}/files/`
     const path = decodeURIComponent(c.req.path.slice(c.req.path.indexOf(prefix) + prefix.length))

@@ -18,6 +18,8 @@ import type { RequestHistory } from './request-history.js'
 import type { RunStore } from './run-store.js'
 import { createRunsRoutes, type TrackingEnv } from './runs-routes.js'
 import type { TrackingTokens } from './tracking-token.js'
+import { createTrustRoutes } from './trust/trust-routes.js'
+import type { SigningPolicy } from './trust/upload-signature.js'
 
 export interface GatewayAppOptions {
   deployer: Deployer
@@ -28,6 +30,8 @@ export interface GatewayAppOptions {
   tracking: { runs: RunStore; requests: RequestHistory; tokens: TrackingTokens }
   /** Logs an unexpected error (default: console.error). */
   logError?: (error: unknown) => void
+  /** The trusted keys and whether uploads must be signed (gateway/trust/). */
+  signing: SigningPolicy
 }
 
 const RUN_WRITES = /^(POST \/api\/runs|PATCH \/api\/runs\/[^/]+|PUT \/api\/runs\/[^/]+\/artifacts\/[^/]+)$/
@@ -78,7 +82,8 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
     c.header('WWW-Authenticate', 'Bearer realm="ferry"')
     throw createGatewayError('E_UNAUTHORIZED', 'a valid admin token is required')
   })
-  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes))
+  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing))
+  app.route('/api', createTrustRoutes(options.signing))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
   return app
 }

@@ -28,6 +28,8 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_NO_READY_INSTANCE: { status: 503, hint: 'No replica of this version is ready: start it (`ferry start name@version`) or retry after Retry-After seconds.' },
   E_UPSTREAM_UNREACHABLE: { status: 502, hint: 'The instance refused or dropped the connection; check its logs (`ferry logs name@version`).' },
   E_UPSTREAM_TIMEOUT: { status: 504, hint: 'The instance did not answer in time; check its logs, or raise the upstream timeout.' },
+  // Trusted keys (/api/trust)
+  E_TRUSTED_KEY_NOT_FOUND: { status: 404, hint: 'List the trusted keys with `ferry trust list` (GET /api/trust); a key is named by its 16-hex-digit key id.' },
 })
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS

@@ -1,6 +1,6 @@
 /**
  * The gateway's options, resolved once: flag → environment variable (FERRY_PORT, FERRY_HOST,
- * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB, FERRY_UPSTREAM_TIMEOUT_MS) → default. Nothing else in the gateway reads
+ * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB, FERRY_UPSTREAM_TIMEOUT_MS, FERRY_REQUIRE_SIGNED) → default. Nothing else in the gateway reads
  * process.env.
  */
 import { resolve } from 'node:path'
@@ -15,6 +15,8 @@ export interface GatewayOptions {
   /** How long an instance may stay silent before the proxy answers 504 (default 60 s). */
   upstreamTimeoutMs?: number
   requestHistory?: number
+  /** Refuse uploads that are not signed by a trusted key (FERRY_REQUIRE_SIGNED=1). */
+  requireSigned?: boolean
   cwd?: string
   env?: NodeJS.ProcessEnv
 }
@@ -29,6 +31,8 @@ export interface ResolvedGatewayOptions {
   readonly upstreamTimeoutMs: number
   /** Proxied requests kept in the prediction history (FERRY_REQUEST_HISTORY). */
   readonly requestHistory: number
+  /** Uploads must be signed by a trusted key (`--require-signed`, FERRY_REQUIRE_SIGNED). */
+  readonly requireSigned: boolean
 }
 
 function parsePort(value: number | string): number {
@@ -40,6 +44,12 @@ function parsePort(value: number | string): number {
 function positive(what: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new UsageError(`the ${what} must be a positive number, not "${value}"`)
   return value
+}
+
+function parseFlag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false
+  if (value === '1' || value === 'true') return true
+  throw new UsageError(`${name} takes 1 or 0 (true or false), not "${value}"`)
 }
 
 /**
@@ -58,5 +68,6 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
     maxUploadBytes: positive('max upload size', options.maxUploadBytes ?? Number(env['FERRY_MAX_UPLOAD_MB'] ?? 4096) * 1024 * 1024),
     upstreamTimeoutMs: positive('upstream timeout', options.upstreamTimeoutMs ?? Number(env['FERRY_UPSTREAM_TIMEOUT_MS'] ?? 60_000)),
     requestHistory: positive('request history size', options.requestHistory ?? Number(env['FERRY_REQUEST_HISTORY'] ?? 100_000)),
+    requireSigned: options.requireSigned ?? parseFlag('FERRY_REQUIRE_SIGNED', env['FERRY_REQUIRE_SIGNED']),
   })
 }

@@ -21,6 +21,8 @@ import { RequestHistory } from './request-history.js'
 import { RunStore } from './run-store.js'
 import { openTrackingDatabase } from './tracking-db.js'
 import { loadTrackingTokens } from './tracking-token.js'
+import { openTrustedKeys } from './trust/trusted-keys.js'
+import type { SigningPolicy } from './trust/upload-signature.js'
 
 export interface RunningGateway {
   url: string
@@ -30,6 +32,8 @@ export interface RunningGateway {
   tokenSource: string
   dataDir: string
   deployer: Deployer
+  /** The trusted keys and whether uploads must be signed. */
+  signing: SigningPolicy
   close(): Promise<void>
 }
 
@@ -66,13 +70,13 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, proxy, listener } = opened
+  const { deployer, token, source, observability, tracking, proxy, listener, signing } = opened
   handle = (req, res) => { if (!proxy.handle(req, res)) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
 
   let closing: Promise<void> | undefined
   return {
-    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer,
+    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer, signing,
     close() {
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -123,7 +127,8 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   }
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const observability = createObservability(deployer, readFerryVersion())
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking })
+  const signing: SigningPolicy = { requireSigned: resolved.requireSigned, keys: openTrustedKeys(resolved.dataDir) }
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, signing })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const proxy = createModelProxy({
@@ -142,5 +147,5 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
     },
   })
-  return { deployer, token, source, observability, tracking, proxy, listener }
+  return { deployer, token, source, observability, tracking, proxy, listener, signing }
 }

@@ -33,7 +33,7 @@ export function fakeDigest(label: string): string {
 }
 
 /** A package record to put, with a nested descriptor and manifest. */
-export function fakePackage(name = 'tiny', version = '1.0.0', label = `${name}@${version}`): Omit<PackageRecord, 'createdAt'> {
+export function fakePackage(name = 'tiny', version = '1.0.0', label = `${name}@${version}`): Omit<PackageRecord, 'createdAt' | 'signer'> {
   return {
     digest: fakeDigest(label), name, version, size: 1234,
     descriptor: { name, version, runtime: { type: 'node', entry: 'server.js' }, api: { endpoints: [{ method: 'POST', path: '/predict' }] } },
