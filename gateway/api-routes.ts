@@ -39,7 +39,7 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
     // The package's signature travels beside it (gateway/trust/upload-signature.ts).
     const headerSignature = decodeSignature(c.req.header(SIGNATURE_HEADER), 'the X-Ferry-Signature header')
     const store = (file: Readable, fields: Record<string, string> = {}) => {
-      const where = headerSignature ? 'the X-Ferry-Signature header' : 'the multipart field "signature"'
+      const where = headerSignature || !multipart ? 'the X-Ferry-Signature header' : 'the multipart field "signature"'
       return addSignedPackage(deployer, signing, file, headerSignature ?? decodeSignature(fields['signature'], where), { where, maxBytes: maxUploadBytes })
     }
     const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
