@@ -15,18 +15,19 @@ export function readMultipartFile<T>(body: Readable, contentType: string, store:
   return new Promise<T>((resolve, reject) => {
     let parser: busboy.Busboy
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fields: 20 } })
+      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 2, fields: 20 } })
     } catch (error) {
       reject(createGatewayError('E_BODY_INVALID', `the multipart body cannot be read: ${(error as Error).message}`))
       return
     }
     let stored: Promise<T> | undefined
     const fields: Record<string, string> = Object.create(null) as Record<string, string>
+    let before = Promise.resolve()
     parser.on('field', (name, value) => { if (!stored) fields[name] = value })
     parser.on('file', (field, file) => {
       if (stored) return void file.resume()
-      if (field === 'signature') return void readSmallPart(file, (text) => { fields[field] = text })
-      stored = store(file, { ...fields })
+      if (field === 'signature') return void (before = readSmallPart(file).then((text) => { fields[field] = text }))
+      stored = before.then(() => store(file, { ...fields }))
       stored.then(resolve, (error: unknown) => { body.unpipe(parser); body.resume(); reject(error) })
     })
     parser.on('error', (error: Error) => reject(createGatewayError('E_BODY_INVALID', `the multipart body cannot be read: ${error.message}`)))
@@ -38,9 +39,12 @@ export function readMultipartFile<T>(body: Readable, contentType: string, store:
 }
 
 /** Reads a small part (a signature file) whole; past 16 KiB it is dropped and its field left empty. */
-function readSmallPart(file: Readable, use: (text: string) => void): void {
-  const chunks: Buffer[] = []
-  let size = 0
-  file.on('data', (chunk: Buffer) => { size += chunk.length; if (size <= 16 * 1024) chunks.push(chunk) })
-  file.on('end', () => use(size <= 16 * 1024 ? Buffer.concat(chunks).toString('utf8') : 'too large'))
+function readSmallPart(file: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    file.on('data', (chunk: Buffer) => { size += chunk.length; if (size <= 16 * 1024) chunks.push(chunk) })
+    file.on('end', () => resolve(size <= 16 * 1024 ? Buffer.concat(chunks).toString('utf8') : 'too large'))
+    file.on('error', () => resolve(''))
+  })
 }
