@@ -14,6 +14,7 @@ import { renderPackages } from './pages/packages.js'
 import { renderRuns } from './pages/runs.js'
 import { renderSignIn } from './pages/signin.js'
 import { renderTry } from './pages/try.js'
+import { renderTrust } from './pages/trust.js'
 import { addRoute, href, matchRoute, type Cleanup } from './router.js'
 
 addRoute('/', 'Overview', renderOverview)
@@ -22,8 +23,9 @@ addRoute('/deploy', 'Deploy', renderDeploy)
 addRoute('/models/:name', 'Model', renderModel)
 addRoute('/models/:name/try', 'Try it', renderTry)
 addRoute('/runs', 'Runs', renderRuns)
+addRoute('/trust', 'Trusted keys', renderTrust)
 
-const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs']]
+const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Trust', 'trust']]
 
 const main = h('main', { id: 'main', tabindex: '-1' })
 const liveDot = h('span', { class: 'live', role: 'status' })
