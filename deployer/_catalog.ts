@@ -5,8 +5,8 @@
 import semver from 'semver'
 import type { Descriptor } from '../descriptors/descriptor.js'
 import { createDeployerError } from './errors.js'
-import type { Instance } from './instance.js'
-import type { ReplicaStatus } from './replica.js'
+import type { Instance } from './supervisor/instance.js'
+import type { ReplicaStatus } from './supervisor/replica.js'
 import type { InstanceState, StateStore, VersionRecord } from './state-store.js'
 
 export interface InstanceInfo {

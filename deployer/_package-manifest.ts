@@ -61,9 +61,8 @@ export function parseManifest(data: Buffer): PackageManifest {
   if (!Array.isArray(json.files)) invalid('has no "files" list')
   const seen = new Set<string>()
   const files = json.files.map((file, index) => checkFile(file, index, seen))
-  const manifest: PackageManifest = { format: 1, name: json.name, version: json.version, files }
-  if (isRecord(json.provenance)) manifest.provenance = json.provenance as PackageManifest['provenance']
-  return manifest
+  // Packages from before provenance left the manifest may still carry it; it is not content, so it is dropped.
+  return { format: 1, name: json.name, version: json.version, files }
 }
 
 function mismatch(path: string, message: string, details: Record<string, unknown> = {}): never {

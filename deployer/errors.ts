@@ -36,6 +36,10 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   E_UNPACK_WRITE_FAILED: { status: 500, hint: 'Check free disk space and the permissions of the data directory, then deploy again.' },
   // Launching a replica (deployer/child-process-launcher.ts)
   E_LAUNCH_FAILED: { status: 500, hint: 'The program could not be started: check that the runtime (node, python3, the entry of an exec runtime) exists, is executable and is on the PATH Ferry passes to instances.' },
+  // The machine: faults of the environment that the user fixes (deployer/environment-error.ts)
+  E_DISK_FULL: { status: 507, hint: 'The disk holding the data directory is full: free space (old packages, logs, runs) and try again. Nothing was half-written.' },
+  E_READ_ONLY: { status: 503, hint: 'The data directory is on a read-only file system: remount it read-write, or point FERRY_HOME at a writable directory.' },
+  E_PERMISSION_DENIED: { status: 503, hint: 'The server may not write the data directory or a file in it: fix its owner and mode (it needs read and write), or run as the user who owns it.' },
   // The state store (deployer/sqlite-state-store.ts)
   E_STATE_DB_INVALID: { status: 500, hint: 'state.db in the data directory is damaged or is not a SQLite database: restore it from a backup, or move it away to start with an empty state.' },
   E_STATE_DB_NEWER: { status: 500, hint: 'The data directory was last used by a newer Ferry: run that version, or point FERRY_HOME at another directory.' },
@@ -44,7 +48,7 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   E_PACKAGE_IN_USE: { status: 409, hint: 'Delete the versions that use this package first; a deployed version keeps its package.' },
   E_VERSION_NOT_FOUND: { status: 404, hint: 'Deploy that version first, or list the model\'s versions to pick one that exists.' },
   E_VERSION_CONFLICT: { status: 409, hint: 'A version is immutable once taken: raise the version in descriptor.json and pack again, or deploy with bump to take the next free patch version.' },
-  // Packages, versions and deploys (deployer/deployer.ts)
+  // Packages, versions and deploys (deployer/deployer.ts, registry/, supervisor/)
   E_PACKAGE_TOO_LARGE: { status: 413, hint: 'The upload is larger than the server accepts: keep big weights out of the package, or raise the upload limit.' },
   E_PACKAGE_INVALID: { status: 422, hint: 'Run `ferry validate` on the model folder, fix every problem it lists, then pack and upload again.' },
   E_REF_INVALID: { status: 400, hint: 'Name a version as name@version (e.g. echo@1.0.0), or a package by its 64-character sha256 digest.' },

@@ -5,6 +5,7 @@
 export { Deployer, type DeployRequest, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './deployer.js'
 export { resolveDeployerOptions, type DeployerOptions, type InstanceEnv, type ResolvedDeployerOptions } from './options.js'
 export { DEPLOYER_ERRORS, createDeployerError, type DeployerErrorCode } from './errors.js'
+export { toEnvironmentError } from './environment-error.js'
 export type { Launcher, LaunchSpec, LaunchedProcess, ExitInfo } from './launcher.js'
 export { createChildProcessLauncher } from './child-process-launcher.js'
 export type { LogEntry, LogStore, LogStream } from './log-store.js'

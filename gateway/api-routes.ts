@@ -11,6 +11,7 @@ import { hashToken } from './admin-token.js'
 import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
+import { pathAfter } from './_url-encoding.js'
 import { createStreamRoutes } from './stream-routes.js'
 import { viewSigners } from './trust/signer-view.js'
 import { addSignedPackage, decodeSignature, SIGNATURE_HEADER, type SigningPolicy } from './trust/upload-signature.js'
@@ -49,8 +50,7 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
   api.get('/packages', async (c) => c.json(viewSigners(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary), await signing.keys.list())))
   api.get('/packages/:digest', async (c) => c.json(viewSigners([deployer.getPackage(c.req.param('digest'))], await signing.keys.list())[0]))
   api.get('/packages/:digest/files/*', async (c) => {
-    const prefix = `/api/packages/${c.req.param('digest')}/files/`
-    const path = decodeURIComponent(c.req.path.slice(c.req.path.indexOf(prefix) + prefix.length))
+    const path = pathAfter(c.req.url, `/packages/${c.req.param('digest')}/files/`)
     const file = await deployer.openPackageFile(c.req.param('digest'), path)
     return c.body(Readable.toWeb(file.stream) as ReadableStream, 200, {
       'content-type': FILE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',

@@ -1,17 +1,18 @@
 /**
- * The gateway's Hono app (everything but /models/*, which model-proxy.ts serves at the socket
+ * The gateway's Hono app (everything but /models/*, which proxy/model-proxy.ts serves at the socket
  * level): liveness and readiness, the token-protected management API, and one error handler.
  * Typed errors answer with their own JSON and status; anything else is logged and becomes a
  * plain 500 that leaks nothing (hono's errorHandler).
  */
-import { Hono } from 'hono'
-import type { Deployer } from '../deployer/index.js'
-import { isFerryError } from '../packager/ferry-error.js'
+import { Hono, type Context } from 'hono'
+import { toEnvironmentError, type Deployer } from '../deployer/index.js'
+import { isFerryError, type FerryError } from '../packager/ferry-error.js'
 import { isAuthorized } from './admin-token.js'
 import { createApiRoutes } from './api-routes.js'
 import { createConsoleRoutes } from './console-routes.js'
 import { createDocsRoutes } from './docs-routes.js'
 import { createGatewayError, GATEWAY_ERRORS } from './errors.js'
+import { assertWellEncoded } from './_url-encoding.js'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js'
 import type { Observability } from './observability.js'
 import type { RequestHistory } from './request-history.js'
@@ -34,6 +35,14 @@ export interface GatewayAppOptions {
   signing: SigningPolicy
 }
 
+const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
+
+/** True when `error` is the client leaving mid-request rather than a fault of the server. */
+function isClientAbort(error: unknown, c: Context): boolean {
+  const code = (error as { code?: unknown }).code
+  return c.req.raw.signal.aborted || (typeof code === 'string' && ABORT_CODES.has(code)) || (error as Error).message === 'aborted'
+}
+
 const RUN_WRITES = /^(POST \/api\/runs|PATCH \/api\/runs\/[^/]+|PUT \/api\/runs\/[^/]+\/artifacts\/[^/]+)$/
 
 /**
@@ -46,10 +55,21 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
   const app = new Hono<TrackingEnv>()
   const logError = options.logError ?? ((error: unknown) => console.error(error))
 
+  const answer = (c: Context, error: FerryError) => {
+    const { hint: _hint, ...body } = error.toJSON().error
+    return c.json({ error: { ...body, hint: error.hint } }, error.status as 400)
+  }
   app.onError((error, c) => {
-    if (isFerryError(error)) {
-      const { hint: _hint, ...body } = error.toJSON().error
-      return c.json({ error: { ...body, hint: error.hint } }, error.status as 400)
+    if (isFerryError(error)) return answer(c, error)
+    if (isClientAbort(error, c)) {
+      // The client went away mid-body (e.g. an upload cancelled): one line, not a stack; nobody reads the answer.
+      logError(`${c.req.method} ${c.req.path}: the client closed the connection before the request was read (${(error as { code?: string }).code ?? (error as Error).message})`)
+      return c.body(null, 400)
+    }
+    const environment = toEnvironmentError(error)
+    if (environment) {
+      logError(`${c.req.method} ${c.req.path}: ${environment.code} ${environment.message}`)
+      return answer(c, environment)
     }
     logError(error)
     return c.json({ error: { code: 'E_INTERNAL', message: 'internal error', hint: GATEWAY_ERRORS.E_INTERNAL.hint } }, 500)
@@ -59,6 +79,10 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
     return c.json(error.toJSON(), 404)
   })
 
+  app.use('*', async (c, next) => {
+    assertWellEncoded(c.req.url)
+    await next()
+  })
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/ready', (c) => c.json({ status: 'ready', instances: options.deployer.list().length }))
   app.get('/metrics', (c) => c.body(options.observability.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }))

@@ -14,7 +14,8 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_UNSUPPORTED_MEDIA_TYPE: { status: 415, hint: 'Send the content type the route expects: application/json, or a package zip as application/zip or multipart/form-data.' },
   E_PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body, or raise the limit the server was started with.' },
   E_FORBIDDEN: { status: 403, hint: 'A tracking token may only record runs of its own model@version; use the admin token for anything else.' },
-  E_QUERY_INVALID: { status: 400, hint: 'Fix the query parameter named in details (e.g. since must be an ISO 8601 time, limit a whole number).' },
+  E_QUERY_INVALID: { status: 400, hint: 'Fix the query parameter named in details (e.g. since must be an ISO 8601 time, limit a whole number in its range).' },
+  E_URL_INVALID: { status: 400, hint: 'Percent-encode the URL correctly: "%" must be followed by two hex digits, and the bytes must be UTF-8.' },
   // Tracked runs
   E_RUN_NOT_FOUND: { status: 404, hint: 'List runs with GET /api/runs; ids are never reused.' },
   E_ARTIFACT_NOT_FOUND: { status: 404, hint: 'The run lists its artifacts under "artifacts".' },

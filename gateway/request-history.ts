@@ -5,7 +5,7 @@
  * reader flushes first and so always sees every request that has finished.
  */
 import type Database from 'better-sqlite3'
-import type { ProxyRecord } from './model-proxy.js'
+import type { ProxyRecord } from './proxy/model-proxy.js'
 import { selectNewest, type SqlCondition } from './_sql-filter.js'
 
 export interface RequestEntry {

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream'
 import { Hono, type Context } from 'hono'
 import { createGatewayError } from './errors.js'
 import { readRunInput } from './_run-input.js'
+import { queryInteger, queryString, queryTime } from './_query.js'
 import type { RequestHistory } from './request-history.js'
 import type { RunStore } from './run-store.js'
 import type { TrackingScope } from './tracking-token.js'
@@ -23,19 +24,7 @@ function runId(c: Context): number {
   return id
 }
 
-function readSince(value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return undefined
-  const time = new Date(value)
-  if (Number.isNaN(time.getTime())) throw createGatewayError('E_QUERY_INVALID', `since must be an ISO 8601 time, not "${value}"`, { details: { parameter: 'since' } })
-  return time.toISOString()
-}
-
-function readLimit(value: string | undefined): number {
-  if (value === undefined || value === '') return 100
-  const limit = Number(value)
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw createGatewayError('E_QUERY_INVALID', `limit must be a whole number from 1 to 1000, not "${value}"`, { details: { parameter: 'limit' } })
-  return limit
-}
+const LIMIT = { min: 1, max: 1000, fallback: 100 }
 
 /** Mounted at /api. */
 export function createRunsRoutes(runs: RunStore, requests: RequestHistory): Hono<TrackingEnv> {
@@ -67,8 +56,7 @@ export function createRunsRoutes(runs: RunStore, requests: RequestHistory): Hono
   })
 
   api.get('/runs', (c) => {
-    const query = c.req.query()
-    return c.json({ runs: runs.list({ model: query['model'], version: query['version'], since: readSince(query['since']), q: query['q'] || undefined, limit: readLimit(query['limit']) }) })
+    return c.json({ runs: runs.list({ model: queryString(c, 'model'), version: queryString(c, 'version'), since: queryTime(c, 'since')?.toISOString(), q: queryString(c, 'q'), limit: queryInteger(c, 'limit', LIMIT) }) })
   })
   api.get('/runs/:id', (c) => c.json(runs.get(runId(c))))
   api.get('/runs/:id/artifacts/:name', (c) => {
@@ -84,8 +72,7 @@ export function createRunsRoutes(runs: RunStore, requests: RequestHistory): Hono
   })
 
   api.get('/requests', (c) => {
-    const query = c.req.query()
-    return c.json({ requests: requests.list({ model: query['model'], version: query['version'], since: readSince(query['since']), limit: readLimit(query['limit']) }) })
+    return c.json({ requests: requests.list({ model: queryString(c, 'model'), version: queryString(c, 'version'), since: queryTime(c, 'since')?.toISOString(), limit: queryInteger(c, 'limit', LIMIT) }) })
   })
   return api
 }

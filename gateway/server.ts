@@ -12,8 +12,9 @@ import { getRequestListener } from '@hono/node-server'
 import { Deployer, type DeployerOptions } from '../deployer/index.js'
 import { isAuthorizedByHash, loadAdminToken } from './admin-token.js'
 import { createGatewayError } from './errors.js'
+import { redactUrl } from './_redact.js'
 import { createGatewayApp } from './app.js'
-import { createModelProxy } from './model-proxy.js'
+import { createModelProxy } from './proxy/model-proxy.js'
 import { createObservability } from './observability.js'
 import { readFerryVersion } from '../packager/repo-root.js'
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js'
@@ -142,6 +143,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       return target
     },
     onResponse(record) {
+      record.path = redactUrl(record.path)
       if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000 })
       tracking.requests.record(record)
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })

@@ -9,6 +9,7 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
 import type { Deployer, LogEntry, LogStream } from '../deployer/index.js'
 import { parseRef } from '../deployer/index.js'
 import { createGatewayError } from './errors.js'
+import { queryFlag, queryInteger, queryList, queryString, queryTime } from './_query.js'
 
 const HEARTBEAT_MS = 15_000
 const STREAMS: readonly LogStream[] = ['stdout', 'stderr', 'setup', 'system', 'access']
@@ -29,21 +30,6 @@ function relay<T>(c: Context, backlog: T[], subscribe: (send: (item: T) => void)
   })
 }
 
-function parseSince(value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined
-  const date = new Date(/^\d+$/.test(value) ? Number(value) : value)
-  if (Number.isNaN(date.getTime())) throw createGatewayError('E_BODY_INVALID', `since must be an ISO time or milliseconds since 1970, not "${value}"`, { path: '/since' })
-  return date
-}
-
-function parseStreams(value: string | undefined): LogStream[] | undefined {
-  if (value === undefined) return undefined
-  const streams = value.split(',')
-  const unknown = streams.filter((s) => !STREAMS.includes(s as LogStream))
-  if (unknown.length) throw createGatewayError('E_BODY_INVALID', `unknown stream ${unknown.join(', ')}; streams: ${STREAMS.join(', ')}`, { path: '/stream' })
-  return streams as LogStream[]
-}
-
 const logMessage = (entry: LogEntry) => ({ event: 'log', id: String(entry.seq), data: JSON.stringify(entry) })
 
 /** The streaming routes for `deployer`, mounted at /api next to api-routes.ts. */
@@ -51,30 +37,33 @@ export function createStreamRoutes(deployer: Deployer): Hono {
   const routes = new Hono()
 
   routes.get('/events', (c) => {
-    const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? NaN)
-    const backlog = Number.isInteger(after) ? deployer.state.listEvents({ afterId: after, limit: 10_000 }) : []
+    const header = c.req.header('last-event-id')
+    const after = header !== undefined && /^\d+$/.test(header) ? Number(header) : queryInteger(c, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER })
+    const backlog = after !== undefined ? deployer.state.listEvents({ afterId: after, limit: 10_000 }) : []
     return relay(c, backlog, (send) => deployer.onEvent(send), (e) => ({ event: e.type, id: String(e.id), data: JSON.stringify(e) }))
   })
 
   routes.get('/instances/:ref/logs', async (c) => {
     const ref = c.req.param('ref')
-    const tail = Math.min(10_000, Number(c.req.query('tail') ?? 100) || 100)
-    const entries = await deployer.tailLogs(ref, tail)
-    if (c.req.query('follow') !== '1') return c.json(entries)
+    const tail = queryInteger(c, 'tail', { min: 0, max: 10_000, fallback: 100 })
+    const follow = queryFlag(c, 'follow')
+    const entries = tail === 0 ? [] : await deployer.tailLogs(ref, tail)
+    if (!follow) return c.json(entries)
     return relay(c, entries, (send) => deployer.followLogs(ref, send), logMessage)
   })
 
   routes.get('/logs', async (c) => {
-    const model = c.req.query('model')
-    const version = c.req.query('version')
-    if (version !== undefined && model === undefined) throw createGatewayError('E_BODY_INVALID', 'version needs model', { path: '/version' })
+    const model = queryString(c, 'model')
+    const version = queryString(c, 'version')
+    if (version !== undefined && model === undefined) throw createGatewayError('E_QUERY_INVALID', 'version needs model', { details: { parameter: 'version' } })
     const all = await deployer.logs.sources()
     const sources = model === undefined ? undefined : version !== undefined ? [`${parseRef(`${model}@${version}`).name}@${version}`] : all.filter((s) => s.startsWith(`${parseRef(model).name}@`))
-    const streams = parseStreams(c.req.query('stream'))
-    const since = parseSince(c.req.query('since'))
-    const limit = Math.min(100_000, Number(c.req.query('limit') ?? 1000) || 1000)
+    const streams = queryList(c, 'stream', STREAMS)
+    const since = queryTime(c, 'since')
+    const limit = queryInteger(c, 'limit', { min: 1, max: 100_000, fallback: 1000 })
+    const follow = queryFlag(c, 'follow')
     const entries = await deployer.logs.query({ ...(sources ? { sources } : {}), ...(streams ? { streams } : {}), ...(since ? { since } : {}), limit })
-    if (c.req.query('follow') !== '1') return c.json(entries)
+    if (!follow) return c.json(entries)
     const wanted = (e: LogEntry) => (!sources || sources.includes(e.source)) && (!streams || streams.includes(e.stream))
     return relay(c, entries, (send) => deployer.logs.follow('*', (e) => { if (wanted(e)) send(e) }), logMessage)
   })

@@ -119,7 +119,7 @@ export async function packFolder(options: PackOptions): Promise<PackResult> {
   const tempPath = join(outDir, `.${descriptor.name}-${version}.zip.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
   const provenance = await readProvenance(validation.path)
   const files = validation.files
-  const manifestOf = (entries: WrittenEntry[]) => serializeManifest({ format: MANIFEST_FORMAT, name: descriptor.name, version, files: entries, provenance })
+  const manifestOf = (entries: WrittenEntry[]) => serializeManifest({ format: MANIFEST_FORMAT, name: descriptor.name, version, files: entries })
 
   try {
     const written = await writePackage(tempPath, files, renderDescriptor(descriptor, version), manifestOf, options)

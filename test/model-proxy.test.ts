@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
-import { createModelProxy, type ModelProxyOptions, type ProxyRecord } from '../gateway/model-proxy.js'
+import { createModelProxy, type ModelProxyOptions, type ProxyRecord } from '../gateway/proxy/model-proxy.js'
 import { openDeployer, packFixture, waitFor } from './_deployer-helpers.js'
 
 interface Reply { status: number; headers: IncomingHttpHeaders; text: string; json: any }

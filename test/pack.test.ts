@@ -159,21 +159,34 @@ test('a version is immutable: repacking the same content is a no-op, different c
   assert.deepEqual((await readdir(tmp)).sort(), ['model', 'tiny-1.0.0.zip'])
 })
 
-test('git provenance: the commit and whether the folder was dirty', async (t) => {
+test('git provenance is reported, never packed: identical content is one package in any commit, in or outside git', async (t) => {
   const dir = await makeTempDir(t)
   await writeTree(dir, minimalModel())
+  const outside = await packFolder({ dir, outDir: await makeTempDir(t) })
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir })
   git('init', '-q')
+  await writeFile(join(dir, '.gitignore'), 'dist/\n')
+  await writeFile(join(dir, '.ferryignore'), '.gitignore\n.ferryignore\n')
   git('add', '.')
   git('commit', '-qm', 'first')
   const commit = git('rev-parse', 'HEAD').toString().trim()
   const clean = await packFolder({ dir, outDir: join(dir, 'dist') })
   assert.deepEqual(clean.provenance, { git: { commit, dirty: false } })
+  assert.equal(clean.sha256, outside.sha256, 'inside a work tree and outside: the same package')
+  // An unrelated commit elsewhere in the repository: packing the unchanged model again is a no-op.
+  await writeFile(join(dir, 'NOTES.txt'), 'unrelated\n')
+  await writeFile(join(dir, '.ferryignore'), '.gitignore\n.ferryignore\nNOTES.txt\n')
+  git('add', '.')
+  git('commit', '-qm', 'second')
+  const again = await packFolder({ dir, outDir: join(dir, 'dist') })
+  assert.equal(again.unchanged, true, 'not E_VERSION_EXISTS after an unrelated commit')
+  assert.equal(again.sha256, clean.sha256)
+  assert.notEqual(again.provenance.git?.commit, commit)
   await writeFile(join(dir, 'server.js'), '// edited\n')
   const dirty = await packFolder({ dir, outDir: join(dir, 'dist2'), version: '1.0.1' })
-  assert.deepEqual(dirty.provenance, { git: { commit, dirty: true } })
-  const manifest = JSON.parse((await readZip(dirty.path)).entries.get('ferry.manifest.json')!.data.toString()) as { provenance: unknown }
-  assert.deepEqual(manifest.provenance, { git: { commit, dirty: true } })
+  assert.equal(dirty.provenance.git?.dirty, true)
+  const manifest = JSON.parse((await readZip(dirty.path)).entries.get('ferry.manifest.json')!.data.toString()) as Record<string, unknown>
+  assert.deepEqual(Object.keys(manifest), ['format', 'name', 'version', 'files'], 'the manifest holds content only')
 })
 
 const BAD_FOLDERS: Array<{ name: string; code: string; make: (dir: string) => Promise<void> }> = [

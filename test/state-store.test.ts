@@ -4,7 +4,7 @@
  * or newer database, and an event history capped at `maxEvents`.
  */
 import assert from 'node:assert/strict'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
@@ -58,6 +58,25 @@ test('a state.db that is not a database is refused with E_STATE_DB_INVALID and l
   const before = readFileSync(file)
   assert.throws(() => openSqliteStateStore(dataDir), (error: unknown) => error instanceof FerryError && error.code === 'E_STATE_DB_INVALID' && error.path === file)
   assert.deepEqual(readFileSync(file), before)
+})
+
+test('a zero-byte or truncated state.db is refused, never taken for a new empty state', async (t) => {
+  for (const bytes of [0, 50]) {
+    const dataDir = await makeTempDir(t)
+    const store = openSqliteStateStore(dataDir)
+    store.close()
+    const file = join(dataDir, 'state.db')
+    writeFileSync(file, readFileSync(file).subarray(0, bytes))
+    assert.throws(() => openSqliteStateStore(dataDir), (error: unknown) => error instanceof FerryError && error.code === 'E_STATE_DB_INVALID' && error.path === file, `${bytes} bytes`)
+    assert.equal(readFileSync(file).length, bytes, 'left as it was')
+  }
+})
+
+test('a new state.db is created whole: migrated under a temporary name, then renamed into place', async (t) => {
+  const dataDir = await makeTempDir(t)
+  openSqliteStateStore(dataDir).close()
+  assert.deepEqual(readdirSync(dataDir).filter((f) => f.startsWith('state.db')), ['state.db'])
+  assert.ok(readFileSync(join(dataDir, 'state.db')).subarray(0, 16).equals(Buffer.from('SQLite format 3\0', 'latin1')))
 })
 
 test('a state.db from a newer Ferry is refused with E_STATE_DB_NEWER', async (t) => {

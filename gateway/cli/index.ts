@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { isFerryError, UsageError } from '../../packager/ferry-error.js'
+import { toEnvironmentError } from '../../deployer/environment-error.js'
 import { formatProblem, type Problem } from '../../packager/problem.js'
 import { readFerryVersion } from '../../packager/repo-root.js'
 import type { CommandContext, CommandDef, OptionSpec } from './command.js'
@@ -53,6 +54,8 @@ function reportError(error: unknown, context: CommandContext): number {
     writeLine(context.stderr, `ferry: ${error.message}\nRun \`ferry --help\` or \`ferry <command> --help\`.`)
     return EXIT.USAGE
   }
+  // A full disk, a read-only or forbidden data directory: the user's to fix, not a bug.
+  error = toEnvironmentError(error) ?? error
   if (isFerryError(error)) {
     if (context.json) writeLine(context.stdout, JSON.stringify(error.toJSON(), null, 2))
     const problems = (error.details?.['errors'] as Problem[] | undefined) ?? []

@@ -51,6 +51,7 @@ export default defineCommand<PackSigned>({
       `${result.unchanged ? 'unchanged' : 'packed'} ${result.name}@${result.version}  (${result.files} files, ${result.size} bytes)`,
       `path    ${result.path}`,
       `sha256  ${result.sha256}`,
+      ...(result.provenance.git ? [`source  git ${result.provenance.git.commit}${result.provenance.git.dirty ? ' (uncommitted changes)' : ''}, not part of the package`] : []),
       ...(result.signature ? [`signed  ${result.signature.path}  (key ${result.signature.keyId})`] : []),
     ].join('\n')
   },

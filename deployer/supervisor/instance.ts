@@ -3,13 +3,13 @@
  * replica's environment from scratch (the server's few safe variables, the descriptor's env, the
  * port, HOST=127.0.0.1 and FERRY_* identity) and folds the replicas' states into the version's.
  */
-import type { Descriptor } from '../descriptors/descriptor.js'
-import type { Launcher } from './launcher.js'
-import type { LogStore } from './log-store.js'
-import type { ResolvedDeployerOptions } from './options.js'
+import type { Descriptor } from '../../descriptors/descriptor.js'
+import type { Launcher } from '../launcher.js'
+import type { LogStore } from '../log-store.js'
+import type { ResolvedDeployerOptions } from '../options.js'
 import { Replica, type ReplicaStatus } from './replica.js'
-import type { RuntimeCommand } from './runtime.js'
-import type { InstanceState } from './state-store.js'
+import type { RuntimeCommand } from '../runtime.js'
+import type { InstanceState } from '../state-store.js'
 
 export interface InstanceConfig {
   name: string

@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { checkHealth, waitForHealthy } from './health-check.js'
-import type { LaunchedProcess, Launcher, LaunchSpec } from './launcher.js'
-import type { LogStore } from './log-store.js'
-import type { ResolvedDeployerOptions } from './options.js'
-import { getFreePort } from './port-pool.js'
+import { checkHealth, waitForHealthy } from '../health-check.js'
+import type { LaunchedProcess, Launcher, LaunchSpec } from '../launcher.js'
+import type { LogStore } from '../log-store.js'
+import type { ResolvedDeployerOptions } from '../options.js'
+import { getFreePort } from '../port-pool.js'
 
 export type ReplicaState = 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'restarting' | 'failed' | 'stopping' | 'stopped'
 

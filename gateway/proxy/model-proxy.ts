@@ -10,11 +10,11 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Pool, type Dispatcher } from 'undici'
 import { Readable, type Duplex } from 'node:stream'
 import { performance } from 'node:perf_hooks'
-import type { FerryError } from '../packager/ferry-error.js'
-import { createGatewayError } from './errors.js'
-import { buildUpstreamHeaders, pickRequestId, stripHopByHop } from './_proxy-headers.js'
-import { createPicker, errorBody, findTarget, type ProxyTarget } from './_proxy-target.js'
-import { proxyUpgrade } from './_proxy-upgrade.js'
+import type { FerryError } from '../../packager/ferry-error.js'
+import { createGatewayError } from '../errors.js'
+import { buildUpstreamHeaders, pickRequestId, stripHopByHop } from './_headers.js'
+import { createPicker, errorBody, findTarget, type ProxyTarget } from './_target.js'
+import { proxyUpgrade } from './_upgrade.js'
 
 export interface ProxyRecord {
   model: string

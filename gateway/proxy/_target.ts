@@ -3,9 +3,9 @@
  * resolved, one ready replica picked round robin; or the error to answer instead.
  */
 import type { IncomingMessage } from 'node:http'
-import { FerryError, isFerryError } from '../packager/ferry-error.js'
-import { createGatewayError } from './errors.js'
-import { parseModelPath, type ModelPath } from './_proxy-path.js'
+import { FerryError, isFerryError } from '../../packager/ferry-error.js'
+import { createGatewayError } from '../errors.js'
+import { parseModelPath, type ModelPath } from './_path.js'
 import type { ModelProxyOptions } from './model-proxy.js'
 
 export interface ProxyTarget {
