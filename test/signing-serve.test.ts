@@ -164,6 +164,13 @@ test('trusted keys through the API and the CLI; the signer survives a restart, t
   assert.match(listed.stdout, /^uploads: signed by a trusted key only/m)
   assert.match(listed.stdout, new RegExp(`^${alice.keyId}\\s+alice\\s`, 'm'))
   assert.match(listed.stdout, new RegExp(`^${bob.keyId}\\s+bob-2027\\s`, 'm'))
+  // A private key given by mistake is refused by the CLI itself, before anything is sent.
+  const { mkdir, writeFile } = await import('node:fs/promises')
+  await mkdir(join(tmp, 'keys'), { recursive: true })
+  await writeFile(join(tmp, 'keys', 'oops.key'), generateSigningKey().privatePem)
+  const oops = await runFerry(['trust', 'add', 'keys/oops.key', '--json', '--gateway', 'http://127.0.0.1:9'], { cwd: tmp, env }) // no server there: it is never contacted
+  assert.equal(oops.code, 1)
+  assert.equal((JSON.parse(oops.stdout) as { error: { code: string } }).error.code, 'E_KEY_INVALID')
   const removed = await cli('trust', 'rm', alice.keyId)
   assert.equal(removed.code, 0, removed.stderr)
   const again = await cli('trust', 'rm', alice.keyId, '--json')

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { UsageError } from '../../../packager/ferry-error.js'
+import { parsePublicKey } from '../../../packager/signing/index.js'
 import type { TrustedKey } from '../../trust/trusted-keys.js'
 import { CLIENT_OPTIONS, createApiClient } from '../_client.js'
 import { defineCommand } from '../command.js'
@@ -30,6 +31,8 @@ export default defineCommand<TrustResult>({
     if (action === 'add') {
       if (argument === undefined) throw new UsageError('trust add takes a .pub file or a key line')
       const line = argument.trim().startsWith('ferry-ed25519 ') ? argument : await readFile(resolve(context.cwd, argument), 'utf8').catch(() => { throw new UsageError(`"${argument}" is neither a key line nor a readable .pub file`) })
+      // Checked here first: a private key given by mistake never leaves this machine.
+      parsePublicKey(line, argument.trim().startsWith('ferry-ed25519 ') ? 'the key line' : argument)
       const key = await client.call<TrustedKey>('POST', '/trust', { json: { publicKey: line.trim(), ...(values['name'] ? { name: values['name'] } : {}) } })
       return { result: { action: 'add', key } }
     }

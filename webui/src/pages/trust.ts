@@ -43,6 +43,11 @@ function addForm(after: () => void): HTMLElement {
     event.preventDefault()
     if (!form.reportValidity()) return
     replace(result)
+    if (/PRIVATE KEY/.test(line.value)) {
+      // Never sent: a private key stays with whoever signs.
+      replace(result, h('div', { class: 'error-box', role: 'alert' }, h('strong', null, 'This is a private key'), h('p', null, 'Give the .pub file (one line, "ferry-ed25519 …"), never the .key file: the private key stays with the signer.')))
+      return
+    }
     submit.disabled = true
     try {
       const key = await api.post<TrustedKey>('/trust', { publicKey: line.value.trim(), ...(name.value ? { name: name.value } : {}) })
