@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { packFolder } from '../packager/pack.js'
 import { formatPublicKey, generateSigningKey, serializeSignature, signDigest } from '../packager/signing/index.js'
-import { browserUnavailable, findUnlabelledControls, launchBrowser, signIn, withPage } from './_browser.js'
+import { browserUnavailable, findButtonsTabCannotReach, findUnlabelledControls, launchBrowser, measureWidth, signIn, withPage } from './_browser.js'
 import { FIXTURES } from './_deployer-helpers.js'
 import { makeTempDir } from './_helpers.js'
 import { startFerryServe } from './_serve-helpers.js'
@@ -70,6 +70,19 @@ test('trusted keys and package signers in the console', { skip: browserUnavailab
     const row = page.locator(`tr[data-key="${pkg.sha256}"]`)
     await row.locator('[data-signer="trusted"]', { hasText: 'alice-release · trusted' }).waitFor()
   }))
+
+  await t.test('the Trust and Packages pages fit a 375 px phone, and Tab reaches every button', (t) => withPage(t, browser, async (page) => {
+    await signIn(page, ferry, '#/')
+    for (const hash of ['#/trust', '#/packages']) {
+      await page.goto(`${ferry.url}/${hash}`)
+      await page.locator('main h1').waitFor()
+      await page.locator('table.data').waitFor()
+      const { scroll, client } = await measureWidth(page)
+      assert.ok(scroll <= client, `${hash}: ${scroll}px wide in a ${client}px viewport`)
+      assert.deepEqual(await findUnlabelledControls(page), [], hash)
+      assert.deepEqual(await findButtonsTabCannotReach(page), [], hash)
+    }
+  }, { viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true }))
 
   await t.test('removing the key keeps the recorded signer, shown as "key removed"', (t) => withPage(t, browser, async (page) => {
     await signIn(page, ferry, '#/trust')

@@ -77,7 +77,7 @@ export function renderTrust(main: HTMLElement): Cleanup {
       replace(list, dataTable<TrustedKey>([
         { label: 'Name', cell: (k) => h('strong', null, k.name) },
         { label: 'Key id', cell: (k) => h('code', null, k.keyId) },
-        { label: 'Public key', kind: 'wide', cell: (k) => h('code', { class: 'digest', title: k.line }, k.publicKey) },
+        { label: 'Public key', kind: 'wide', cell: (k) => h('code', { class: 'trust-key', title: k.line }, k.publicKey) },
         { label: 'Added', cell: (k) => formatTime(k.addedAt) },
         { label: 'Actions', kind: 'actions', cell: (k) => removeButton(k, () => void load()) },
       ], keys, { caption: 'Trusted keys', rowKey: (k) => k.keyId, empty: h('p', null, 'No trusted keys yet: add one below.') }))
