@@ -120,6 +120,13 @@ test('--require-signed refuses unsigned packages, unknown keys and mismatches, e
   assert.equal(deployed.code, 0, deployed.stderr)
   assert.deepEqual((JSON.parse(deployed.stdout) as { signer: unknown }).signer, { keyId: (JSON.parse(keys.stdout) as { keyId: string }).keyId, name: 'ci', trust: 'trusted' })
   assert.match((await cli('ps')).stdout, /^valid@1\.0\.0\s+ready\s+latest\s+1\/1\s+\d+\s+ci$/m)
+
+  // A zip's .sig beside it is sent without --sign.
+  const signed = await cli('pack', join(FIXTURES, 'valid'), '--out', 'signed', '--version', '1.1.0', '--sign', 'keys/ci.key', '--json')
+  const beside = await cli('deploy', (JSON.parse(signed.stdout) as { path: string }).path)
+  assert.equal(beside.code, 0, beside.stderr)
+  assert.match(beside.stdout, /^signed by ci \(key [0-9a-f]{16}, trusted\)$/m)
+  assert.match((await cli('ps')).stdout, /^valid@1\.1\.0\s+ready\s+latest\s+1\/1\s+\d+\s+ci$/m)
 })
 
 test('trusted keys through the API and the CLI; the signer survives a restart, the key\'s removal and a rotation', async (t) => {
