@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { sign as cryptoSign } from 'node:crypto'
-import { readFile, stat, writeFile, readdir } from 'node:fs/promises'
+import { chmod, readFile, stat, writeFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { readSigningKey, verifySignature, parseSignature } from '../packager/signing/index.js'
@@ -149,4 +149,9 @@ test('pack --sign with a missing or wrong key packs nothing', async (t) => {
   assert.equal(publicKey.code, 1)
   assert.equal(errorCode(publicKey).code, 'E_KEY_INVALID')
   assert.deepEqual(await readdir(tmp).then((names) => names.filter((n) => n === 'dist')), [], 'no output folder, no zip')
+
+  await chmod(join(tmp, 'keys', 'alice.key'), 0o644)
+  const exposed = await ferry('pack', join(FIXTURES, 'valid'), '--out', 'dist', '--sign', 'keys/alice.key')
+  assert.equal(exposed.code, 0, exposed.stderr)
+  assert.match(exposed.stderr, /warning: the signing key \S+alice\.key can be read by others \(mode 0644\)/)
 })

@@ -14,10 +14,11 @@ import type { InstanceInfo } from '../../../deployer/index.js'
 import { UsageError } from '../../../packager/ferry-error.js'
 import { hashFile } from '../../../packager/hash-file.js'
 import { packFolder } from '../../../packager/pack.js'
-import { readSignatureFile, readSigningKey, serializeSignature, signatureFilePath, signDigest } from '../../../packager/signing/index.js'
+import { readSignatureFile, serializeSignature, signatureFilePath, signDigest } from '../../../packager/signing/index.js'
 import { SIGNATURE_HEADER } from '../../trust/upload-signature.js'
 import { createProgressBar } from '../_progress-bar.js'
 import { CLIENT_OPTIONS, createApiClient } from '../_client.js'
+import { readSignOption } from '../_signing-key.js'
 import { defineCommand } from '../command.js'
 
 interface DeployResult { ref: string; url: string; digest: string; state: string; aliases: string[]; gitTag?: string; signer?: { keyId: string; name: string | null; trust: string } | null }
@@ -49,7 +50,7 @@ export default defineCommand<DeployResult>({
     if (values['git-tag'] && !info.isDirectory()) throw new UsageError('--git-tag needs the model folder, not a zip')
     const replicas = values['replicas'] === undefined ? undefined : Number(values['replicas'])
     if (replicas !== undefined && !Number.isInteger(replicas)) throw new UsageError(`--replicas takes a whole number, not "${values['replicas']}"`)
-    const key = values['sign'] === undefined ? undefined : await readSigningKey(resolve(context.cwd, values['sign'] as string))
+    const key = await readSignOption(values['sign'], context)
     let scratch: string | undefined
     try {
       let zip = target

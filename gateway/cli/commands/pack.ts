@@ -1,11 +1,11 @@
 /** `ferry pack <dir>`: validate, then write a reproducible `<name>-<version>.zip` and print its sha256; `--sign KEY` writes `<zip>.sig` beside it. */
-import { resolve } from 'node:path'
 import { UsageError } from '../../../packager/ferry-error.js'
 import { packFolder, type PackResult } from '../../../packager/pack.js'
 import { formatProblem } from '../../../packager/problem.js'
-import { readSigningKey, writeSignatureFile } from '../../../packager/signing/index.js'
+import { writeSignatureFile } from '../../../packager/signing/index.js'
 import { BUMP_KINDS, type BumpKind } from '../../../packager/version.js'
 import { createProgressBar } from '../_progress-bar.js'
+import { readSignOption } from '../_signing-key.js'
 import { defineCommand } from '../command.js'
 
 type PackSigned = PackResult & { signature?: { path: string; keyId: string } }
@@ -25,7 +25,7 @@ export default defineCommand<PackSigned>({
     if (bump !== undefined && !BUMP_KINDS.includes(bump as BumpKind)) throw new UsageError(`--bump takes patch, minor or major, not "${bump}"`)
     if (bump !== undefined && values['version'] !== undefined) throw new UsageError('give --version or --bump, not both')
     // The key is read first: a bad key packs nothing.
-    const key = values['sign'] === undefined ? undefined : await readSigningKey(resolve(context.cwd, values['sign'] as string))
+    const key = await readSignOption(values['sign'], context)
     const bar = createProgressBar(context.stderr, 'packing', context.interactive && !context.json)
     try {
       const result = await packFolder({
