@@ -2,7 +2,8 @@
  * Signed packages in the console, in Chromium against a real `ferry serve --require-signed`: the
  * Trust page lists, adds (pasted or from a .pub file) and removes keys; an unsigned upload is
  * refused with its code; a zip uploaded with its .sig shows its signer on the Packages page, and
- * after its key is removed it still shows the signer, marked "key removed".
+ * after its key is removed it still shows the signer, marked "key removed", there and on the
+ * model's page.
  */
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
@@ -69,6 +70,12 @@ test('trusted keys and package signers in the console', { skip: browserUnavailab
     await page.locator('.ok-box [data-signer="trusted"]', { hasText: 'alice-release · trusted' }).waitFor()
     const row = page.locator(`tr[data-key="${pkg.sha256}"]`)
     await row.locator('[data-signer="trusted"]', { hasText: 'alice-release · trusted' }).waitFor()
+
+    // Deployed, its version shows the signer on the model's page too.
+    const deployed = await ferry.api('/api/deployments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ package: pkg.sha256 }) })
+    assert.equal(deployed.status, 201, await deployed.clone().text())
+    await page.goto(`${ferry.url}/#/models/valid`)
+    await page.locator('tr[data-key="valid@1.0.0"] [data-signer="trusted"]', { hasText: 'alice-release · trusted' }).waitFor()
   }))
 
   await t.test('the Trust and Packages pages fit a 375 px phone, and Tab reaches every button', (t) => withPage(t, browser, async (page) => {
@@ -93,5 +100,7 @@ test('trusted keys and package signers in the console', { skip: browserUnavailab
     assert.deepEqual((await trusted()).map((k) => k.keyId), [bob.keyId])
     await page.goto(`${ferry.url}/#/packages`)
     await page.locator(`tr[data-key="${pkg.sha256}"] [data-signer="removed"]`, { hasText: 'alice-release · key removed' }).waitFor()
+    await page.goto(`${ferry.url}/#/models/valid`)
+    await page.locator('tr[data-key="valid@1.0.0"] [data-signer="removed"]', { hasText: 'alice-release · key removed' }).waitFor()
   }))
 })
