@@ -11,8 +11,8 @@ import { createDeployerError } from './errors.js'
 import { inspectPackage, type PackageManifest, type UnpackLimits } from './unpack.js'
 
 /** Checks a stored zip; throws E_PACKAGE_INVALID listing every problem, or an E_UNPACK_* code. */
-export async function admitPackage(zipPath: string, limits: UnpackLimits): Promise<{ descriptor: Descriptor; manifest: PackageManifest }> {
-  const { manifest, descriptor: raw } = await inspectPackage(zipPath, limits)
+export async function admitPackage(zipPath: string, limits: UnpackLimits, label = zipPath): Promise<{ descriptor: Descriptor; manifest: PackageManifest }> {
+  const { manifest, descriptor: raw } = await inspectPackage(zipPath, limits, { label })
   const parsed = parseJson(raw.toString('utf8'))
   let errors: Problem[]
   let descriptor: Descriptor | undefined

@@ -14,6 +14,12 @@ const DRIVE_LETTER = /^[A-Za-z]:/
 // C0 controls, DEL, and U+FFFD (what unzipper decodes invalid UTF-8 to, so two names could meet).
 const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f\ufffd]/
 const MAX_SEGMENT_BYTES = 255
+/**
+ * A whole name's limit: Linux refuses paths over PATH_MAX (4,096 bytes), and a name is extracted
+ * under `<data>/instances/<name>/<version>/app/`, so a longer one would pass the upload and only
+ * fail at deploy. 1,024 leaves room for any reasonable data directory.
+ */
+export const MAX_NAME_BYTES = 1024
 
 /**
  * Returns why `name` must not be extracted, or undefined when it is safe. Directory entries end
@@ -24,6 +30,7 @@ const MAX_SEGMENT_BYTES = 255
  */
 export function checkEntryName(name: string): NameProblem | undefined {
   if (name === '') return { code: 'E_UNPACK_PATH_INVALID', reason: 'is empty' }
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) return { code: 'E_UNPACK_PATH_INVALID', reason: `is longer than ${MAX_NAME_BYTES} bytes, more than a file system path may hold once unpacked` }
   if (name.startsWith('/') || name.startsWith('\\')) return { code: 'E_UNPACK_ABSOLUTE_PATH', reason: 'starts with a slash' }
   if (DRIVE_LETTER.test(name)) return { code: 'E_UNPACK_ABSOLUTE_PATH', reason: 'starts with a drive letter' }
   // Backslashes are separators on Windows: "..\\x" is a traversal there, so test both.

@@ -21,10 +21,10 @@ import { createLogStore, type LogEntry, type LogStore } from './log-store.js'
 import { resolveDeployerOptions, type DeployerOptions, type ResolvedDeployerOptions } from './options.js'
 import { createFilePackageStore, type PackageStore } from './package-store.js'
 import { locateVersion } from './_prepare-version.js'
-import { admitPackage } from './_admit-package.js'
+import { createPackageIntake, type AddPackageOptions, type PackageIntake } from './_package-intake.js'
 import { openSqliteStateStore } from './sqlite-state-store.js'
-import type { EventRecord, PackageRecord, PackageSigner, StateStore, VersionRecord } from './state-store.js'
-import { parseRef } from './ref.js'
+import type { EventRecord, PackageRecord, StateStore, VersionRecord } from './state-store.js'
+import { checkAliasName, parseRef } from './ref.js'
 import { describeVersion, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './_catalog.js'
 import { VersionRegistry } from './registry/version-registry.js'
 import { Supervisor } from './supervisor/supervisor.js'
@@ -52,6 +52,7 @@ export class Deployer {
   readonly state: StateStore
   readonly registry: VersionRegistry
   readonly supervisor: Supervisor
+  private readonly intake: PackageIntake
 
   private constructor(options: ResolvedDeployerOptions) {
     this.options = options
@@ -59,6 +60,7 @@ export class Deployer {
     this.packages = createFilePackageStore(join(options.dataDir, 'packages'))
     this.state = openSqliteStateStore(options.dataDir)
     this.events.setMaxListeners(0)
+    this.intake = createPackageIntake({ packages: this.packages, state: this.state, limits: options.unpackLimits })
     const record = (event: Omit<EventRecord, 'id' | 'time'>) => this.record(event)
     this.registry = new VersionRegistry(this.state, record)
     this.supervisor = new Supervisor({
@@ -81,7 +83,7 @@ export class Deployer {
     const resolved = resolveDeployerOptions({ ...options, dataDir: await realpath(requested.dataDir) })
     const deployer = new Deployer(resolved)
     await recoverDataDir({
-      options: resolved, state: deployer.state, logs: deployer.logs, supervisor: deployer.supervisor,
+      options: resolved, packages: deployer.packages, state: deployer.state, logs: deployer.logs, supervisor: deployer.supervisor,
       relaunch: (version) => {
         const ref = `${version.name}@${version.version}`
         void deployer.supervisor.withLock(ref, () => deployer.supervisor.bringUp(version, { supervise: version.tagged, onHealthy: () => deployer.registry.tagVersion(version.name, version.version, undefined) })).catch(() => undefined)
@@ -100,31 +102,9 @@ export class Deployer {
 
   // ── Packages ────────────────────────────────────────────────────────────────
 
-  /**
-   * Stores and checks a package zip (a path or a stream); the same zip twice is a no-op.
-   * `checkSignature` is called with the digest before anything is recorded: it returns the signer
-   * to record (null: unsigned) or throws to refuse the package, which then leaves nothing behind.
-   */
-  async addPackage(source: string | Readable, options: { maxBytes?: number; signal?: AbortSignal; checkSignature?: (digest: string) => PackageSigner | null } = {}): Promise<PackageRecord & { created: boolean }> {
-    const stored = await this.packages.put(source, options)
-    const known = this.state.getPackage(stored.digest)
-    let signer: PackageSigner | null
-    try {
-      signer = options.checkSignature?.(stored.digest) ?? null
-    } catch (error) {
-      if (stored.created && !known) await this.packages.delete(stored.digest)
-      throw error
-    }
-    // A known package gains a signer it lacked, or a trusted one in place of an untrusted one; a recorded signer is never lost.
-    if (known) return { ...(signer && (!known.signer || (signer.trusted && !known.signer.trusted)) ? this.state.setPackageSigner(known.digest, signer) : known), created: false }
-    try {
-      const admitted = await admitPackage(stored.path, this.options.unpackLimits)
-      const record = this.state.putPackage({ digest: stored.digest, name: admitted.descriptor.name, version: admitted.descriptor.version!, size: stored.size, descriptor: admitted.descriptor, manifest: admitted.manifest, signer })
-      return { ...record, created: true }
-    } catch (error) {
-      if (stored.created) await this.packages.delete(stored.digest)
-      throw error
-    }
+  /** Checks and stores a package zip (a path or a stream); the same zip twice is a no-op (`created: false`). */
+  addPackage(source: string | Readable, options: AddPackageOptions = {}): Promise<PackageRecord & { created: boolean }> {
+    return this.intake(source, options)
   }
 
   listPackages(): PackageRecord[] {
@@ -160,6 +140,7 @@ export class Deployer {
    * const info = await deployer.deploy({ package: digest, replicas: 2 })
    */
   async deploy(request: DeployRequest): Promise<InstanceInfo> {
+    if (request.alias !== undefined) checkAliasName(request.alias)
     const pkg = this.registry.findPackageFor(request)
     const version = this.registry.chooseVersion(pkg, request)
     const ref = `${pkg.name}@${version}`
@@ -198,15 +179,20 @@ export class Deployer {
     return this.describe(this.registry.requireVersion(parseRef(ref)))
   }
 
-  /** Stops a version's replicas; it stays stopped across restarts until started. */
-  async stop(ref: string): Promise<InstanceInfo> {
+  /**
+   * Stops a version's replicas; it stays stopped across restarts until started. Stopping the
+   * version `latest` points to while another is ready is refused unless `force` (see
+   * VersionRegistry.handOverLatest); `latestMovedTo` says where `latest` went.
+   */
+  async stop(ref: string, options: { force?: boolean } = {}): Promise<InstanceInfo & { latestMovedTo?: string }> {
     const version = this.registry.requireVersion(parseRef(ref))
     const key = `${version.name}@${version.version}`
     return this.supervisor.withLock(key, async () => {
+      const movedTo = this.registry.handOverLatest(version, options.force === true)
       this.state.updateVersion(version.name, version.version, { desired: 'stopped' })
       await this.supervisor.stopInstance(key)
       this.supervisor.setVersionState(version.name, version.version, 'stopped', 'stopped by request')
-      return this.describe(this.state.getVersion(version.name, version.version)!)
+      return { ...this.describe(this.state.getVersion(version.name, version.version)!), ...(movedTo ? { latestMovedTo: movedTo } : {}) }
     })
   }
 
@@ -231,21 +217,29 @@ export class Deployer {
     return restarted ? this.describe(this.state.getVersion(name, version)!) : this.start(ref)
   }
 
-  /** Stops and forgets a version: its directory, logs and aliases (`latest` falls back to the newest other tagged version). */
-  async remove(ref: string): Promise<void> {
+  /**
+   * Stops and forgets a version: its directory, logs and aliases. The same rule as `stop` for the
+   * version `latest` points to; when no other version is ready, `latest` falls back to the newest
+   * other tagged version. Returns where `latest` points afterwards (null: nowhere).
+   */
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<{ removed: string; latest: string | null; latestMoved: boolean }> {
     const version = this.registry.requireVersion(parseRef(ref))
     const key = `${version.name}@${version.version}`
-    await this.supervisor.withLock(key, async () => {
+    return this.supervisor.withLock(key, async () => {
+      const wasLatest = this.state.getAlias(version.name, 'latest')?.version === version.version
+      this.registry.handOverLatest(version, options.force === true)
       await this.supervisor.stopInstance(key)
-      const movedLatest = this.state.getAlias(version.name, 'latest')?.version === version.version
+      const stillLatest = this.state.getAlias(version.name, 'latest')?.version === version.version
       this.state.deleteVersion(version.name, version.version)
-      if (movedLatest) {
+      if (stillLatest) {
         const fallback = this.state.listVersions(version.name).filter((v) => v.tagged).at(-1)
         if (fallback) this.state.setAlias(version.name, 'latest', fallback.version)
       }
       await rm(locateVersion(this.options.dataDir, version.name, version.version).instanceDir, { recursive: true, force: true })
       await this.logs.remove(key)
       this.record({ name: version.name, version: version.version, replica: null, type: 'remove', state: null, reason: null, details: null })
+      const latest = this.state.getAlias(version.name, 'latest')?.version ?? null
+      return { removed: key, latest, latestMoved: wasLatest && latest !== null }
     })
   }
 
@@ -254,6 +248,11 @@ export class Deployer {
   /** Points `alias` of `name` at an existing version. */
   setAlias(name: string, alias: string, version: string): void {
     this.registry.setAlias(name, alias, version)
+  }
+
+  /** Removes an alias (any but `latest`). */
+  removeAlias(name: string, alias: string): void {
+    this.registry.removeAlias(name, alias)
   }
 
   /**

@@ -51,6 +51,10 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   // Packages, versions and deploys (deployer/deployer.ts, registry/, supervisor/)
   E_PACKAGE_TOO_LARGE: { status: 413, hint: 'The upload is larger than the server accepts: keep big weights out of the package, or raise the upload limit.' },
   E_PACKAGE_INVALID: { status: 422, hint: 'Run `ferry validate` on the model folder, fix every problem it lists, then pack and upload again.' },
+  E_ALIAS_INVALID: { status: 400, hint: 'Name aliases like models: lowercase letters, digits and hyphens, starting with a letter, at most 63 characters (e.g. stable, canary); never a version number.' },
+  E_ALIAS_NOT_FOUND: { status: 404, hint: 'List the model\'s aliases with GET /api/models.' },
+  E_ALIAS_RESERVED: { status: 409, hint: '`latest` is moved by deploys, `ferry rollback` and `ferry alias`, never removed.' },
+  E_VERSION_SERVES_LATEST: { status: 409, hint: 'Move `latest` first (`ferry rollback <name>` or `ferry alias <name> latest <version>`), or pass --force (`?force=1`) to move it to the newest other ready version.' },
   E_REF_INVALID: { status: 400, hint: 'Name a version as name@version (e.g. echo@1.0.0), or a package by its 64-character sha256 digest.' },
   E_REPLICAS_INVALID: { status: 400, hint: 'Ask for a whole number of replicas from 1 to 64.' },
   E_MODEL_NOT_FOUND: { status: 404, hint: 'Deploy the model first, or list the models to find its name.' },

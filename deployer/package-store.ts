@@ -1,8 +1,10 @@
 /**
  * The package store: package zips kept by content, named by their sha256. A seam (a directory
  * today; object storage later): the deployer records what a package is in the state store, this
- * only keeps the bytes. Writes go to a temporary file, are hashed on the way, and are renamed into
- * place only when complete, so adding the same zip twice is a no-op and a failed upload leaves nothing.
+ * only keeps the bytes. An upload is staged under a temporary name, hashed on the way, and takes
+ * its final name only when `keep()` is called, after the deployer has checked it: so a package
+ * being checked is never visible as stored, a refused one leaves nothing, and a crash mid-check
+ * leaves only a temporary file that the next start removes.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
@@ -18,9 +20,21 @@ export interface StoredPackage {
   path: string
 }
 
+/** An upload written and hashed, not yet stored: check `path`, then `keep()` it or `discard()` it. */
+export interface StagedPackage {
+  digest: string
+  size: number
+  /** The temporary file, to check before keeping. */
+  path: string
+  /** Moves it to its final name (replacing an identical file already there); returns where it is. */
+  keep(): Promise<StoredPackage>
+  /** Removes the temporary file; a no-op after keep(). */
+  discard(): Promise<void>
+}
+
 export interface PackageStore {
-  /** Stores the bytes of a zip (a path or a stream); `maxBytes` refuses larger ones with E_PACKAGE_TOO_LARGE. */
-  put(source: string | Readable, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<StoredPackage & { created: boolean }>
+  /** Writes the bytes of a zip (a path or a stream) to a temporary file; `maxBytes` refuses larger ones with E_PACKAGE_TOO_LARGE. */
+  stage(source: string | Readable, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<StagedPackage>
   /** Where a stored package can be read, or undefined. */
   locate(digest: string): Promise<StoredPackage | undefined>
   list(): Promise<StoredPackage[]>
@@ -28,12 +42,15 @@ export interface PackageStore {
 }
 
 const DIGEST = /^[0-9a-f]{64}$/
+const INCOMING = '.incoming-'
 
 /**
  * A package store in a directory: `<dir>/<sha256>.zip`.
  * @example
  * const store = createFilePackageStore('/data/packages')
- * const { digest } = await store.put('echo-1.0.0.zip')
+ * const staged = await store.stage('echo-1.0.0.zip')
+ * await check(staged.path)
+ * const { digest } = await staged.keep()
  */
 export function createFilePackageStore(dir: string): PackageStore {
   const pathOf = (digest: string) => join(dir, `${digest}.zip`)
@@ -45,9 +62,9 @@ export function createFilePackageStore(dir: string): PackageStore {
   }
 
   return {
-    async put(source, options = {}) {
-      await mkdir(dir, { recursive: true })
-      const temp = join(dir, `.incoming-${process.pid}-${randomBytes(6).toString('hex')}`)
+    async stage(source, options = {}) {
+      await mkdir(dir, { recursive: true, mode: 0o700 })
+      const temp = join(dir, `${INCOMING}${process.pid}-${randomBytes(6).toString('hex')}`)
       const hash = createHash('sha256')
       let size = 0
       const limit = options.maxBytes ?? Number.POSITIVE_INFINITY
@@ -61,21 +78,27 @@ export function createFilePackageStore(dir: string): PackageStore {
       })
       const input = typeof source === 'string' ? createReadStream(source) : source
       try {
-        await pipeline(input, counter, createWriteStream(temp), options.signal ? { signal: options.signal } : {})
-        const digest = hash.digest('hex')
-        const existing = await locate(digest)
-        if (existing) {
-          await rm(temp, { force: true })
-          return { ...existing, created: false }
-        }
-        await rename(temp, pathOf(digest))
-        return { digest, size, path: pathOf(digest), created: true }
+        await pipeline(input, counter, createWriteStream(temp, { mode: 0o600 }), options.signal ? { signal: options.signal } : {})
       } catch (error) {
         await rm(temp, { force: true })
         if ((error as NodeJS.ErrnoException).code === 'ENOENT' && typeof source === 'string') {
           throw createDeployerError('E_PACKAGE_NOT_FOUND', `"${source}" does not exist`, { path: source, cause: error })
         }
         throw error
+      }
+      const digest = hash.digest('hex')
+      let kept = false
+      return {
+        digest, size, path: temp,
+        async keep() {
+          // Identical bytes under the same name: replacing is harmless, and rename is atomic.
+          await rename(temp, pathOf(digest))
+          kept = true
+          return { digest, size, path: pathOf(digest) }
+        },
+        async discard() {
+          if (!kept) await rm(temp, { force: true })
+        },
       }
     },
     locate,
@@ -90,8 +113,8 @@ export function createFilePackageStore(dir: string): PackageStore {
   }
 }
 
-/** Removes uploads a crash left half-written (`.incoming-*`); run when the server starts. */
+/** Removes uploads a crash left half-written or half-checked (`.incoming-*`); run when the server starts. */
 export async function removeIncompleteUploads(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[])
-  await Promise.all(names.filter((n) => n.startsWith('.incoming-')).map((n) => rm(join(dir, n), { force: true })))
+  await Promise.all(names.filter((n) => n.startsWith(INCOMING)).map((n) => rm(join(dir, n), { force: true })))
 }

@@ -23,3 +23,18 @@ export function parseRef(ref: string): VersionRef {
   }
   return { name, version }
 }
+
+/** The alias every model has: moved by deploys and rollbacks, never removed. */
+export const LATEST = 'latest'
+
+/**
+ * Refuses an alias name that is not a slug (the model-name rule: lowercase letters, digits and
+ * hyphens, starting with a letter, at most 63 characters). So an alias never looks like a version
+ * (`1.0.0` would be shadowed by the version), a path (`../../x`) or prose (`Bad Alias!`).
+ * @example checkAliasName('stable') // ok; checkAliasName('1.0.0') throws E_ALIAS_INVALID
+ */
+export function checkAliasName(alias: string): void {
+  if (!isModelName(alias)) {
+    throw createDeployerError('E_ALIAS_INVALID', `"${alias.length > 80 ? `${alias.slice(0, 80)}…` : alias}" is not a valid alias: use lowercase letters, digits and hyphens, starting with a letter, at most 63 characters (not a version number)`, { details: { alias: alias.slice(0, 200) } })
+  }
+}

@@ -21,6 +21,8 @@ export type { PackageManifest, ManifestFile } from './_package-manifest.js'
 export interface UnpackOptions {
   /** Stops the unpack (and removes the partial directory) when aborted. */
   signal?: AbortSignal
+  /** What to call the zip in errors (default its path): an upload is "the upload", not the server's temporary file. */
+  label?: string
 }
 
 export interface UnpackResult {
@@ -45,13 +47,13 @@ async function refuseExisting(destDir: string): Promise<void> {
   if (found) throw createDeployerError('E_UNPACK_DEST_EXISTS', `${destDir} already exists`, { path: destDir })
 }
 
-async function readTrailer(zipPath: string): Promise<ZipTrailer> {
+async function readTrailer(zipPath: string, label: string): Promise<ZipTrailer> {
   const handle = await open(zipPath, 'r')
   try {
     return await readZipTrailer(handle)
   } catch (error) {
     if (!(error instanceof ZipTrailerError)) throw error
-    throw createDeployerError('E_UNPACK_ZIP_INVALID', `${zipPath} is not a readable zip: ${error.message}`, { path: zipPath, cause: error })
+    throw createDeployerError('E_UNPACK_ZIP_INVALID', `${label} is not a readable zip: ${error.message}`, { path: label, cause: error })
   } finally {
     await handle.close()
   }
@@ -156,15 +158,15 @@ export interface InspectedPackage {
 }
 
 /** Opens a zip and runs every check that needs no extraction; calls `use` with the checked entries. */
-async function withCheckedPackage<T>(zipPath: string, limits: ResolvedUnpackLimits, signal: AbortSignal | undefined, use: (checked: { entries: CheckedEntry[]; manifest: PackageManifest; manifestData: Buffer; listed: Map<string, ManifestFile> }) => Promise<T>): Promise<T> {
-  const trailer = await readTrailer(zipPath)
+async function withCheckedPackage<T>(zipPath: string, limits: ResolvedUnpackLimits, { signal, label = zipPath }: UnpackOptions, use: (checked: { entries: CheckedEntry[]; manifest: PackageManifest; manifestData: Buffer; listed: Map<string, ManifestFile> }) => Promise<T>): Promise<T> {
+  const trailer = await readTrailer(zipPath, label)
   if (trailer.entryCount > limits.maxEntries) {
     throw createDeployerError('E_UNPACK_TOO_MANY_FILES', `The package holds ${trailer.entryCount} entries (limit ${limits.maxEntries})`, {
-      path: zipPath, details: { entries: trailer.entryCount, maxEntries: limits.maxEntries },
+      path: label, details: { entries: trailer.entryCount, maxEntries: limits.maxEntries },
     })
   }
   const zip = await openZipDirectory(zipPath, trailer).catch((error: Error) => {
-    throw createDeployerError('E_UNPACK_ZIP_INVALID', `${zipPath} has an unreadable central directory: ${error.message}`, { path: zipPath, cause: error })
+    throw createDeployerError('E_UNPACK_ZIP_INVALID', `${label} has an unreadable central directory: ${error.message}`, { path: label, cause: error })
   })
   try {
     const entries = checkZipEntries(zip.files, trailer, limits)
@@ -190,7 +192,7 @@ async function withCheckedPackage<T>(zipPath: string, limits: ResolvedUnpackLimi
  * const { manifest, descriptor } = await inspectPackage('upload.zip')
  */
 export async function inspectPackage(zipPath: string, limits: UnpackLimits = {}, opts: UnpackOptions = {}): Promise<InspectedPackage> {
-  return withCheckedPackage(zipPath, resolveUnpackLimits(limits), opts.signal, async ({ entries, manifest, listed }) => {
+  return withCheckedPackage(zipPath, resolveUnpackLimits(limits), opts, async ({ entries, manifest, listed }) => {
     const entry = entries.find((e) => e.name === DESCRIPTOR_NAME)
     if (!entry || !listed.has(DESCRIPTOR_NAME)) throw createDeployerError('E_UNPACK_DESCRIPTOR_MISSING', `The package has no ${DESCRIPTOR_NAME} at its root`, { path: DESCRIPTOR_NAME })
     if (entry.size > MAX_MANIFEST_BYTES) throw createDeployerError('E_UNPACK_TOO_LARGE', `${DESCRIPTOR_NAME} is ${entry.size} bytes`, { path: DESCRIPTOR_NAME })
@@ -223,7 +225,7 @@ export async function unpackPackage(zipPath: string, destDir: string, limits: Un
   const dest = resolve(destDir)
   opts.signal?.throwIfAborted()
   await refuseExisting(dest)
-  return withCheckedPackage(zipPath, resolveUnpackLimits(limits), opts.signal, async ({ entries, manifest, manifestData, listed }) => {
+  return withCheckedPackage(zipPath, resolveUnpackLimits(limits), opts, async ({ entries, manifest, manifestData, listed }) => {
     const bytes = await extractIntoPlace(entries, listed, manifestData, dest, opts.signal)
     return { manifest, files: manifest.files.length, bytes }
   })

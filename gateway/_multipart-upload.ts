@@ -11,7 +11,7 @@ import { createGatewayError } from './errors.js'
  * Calls `store` with the first file of a multipart body and resolves with what it returns.
  * @example const pkg = await readMultipartFile(body, headers, (file) => deployer.addPackage(file))
  */
-export function readMultipartFile<T>(body: Readable, contentType: string, store: (file: Readable, fields: Record<string, string>) => Promise<T>): Promise<T> {
+export function readMultipartFile<T>(body: Readable, contentType: string, store: (file: Readable, filename: string | undefined, fields: Record<string, string>) => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let parser: busboy.Busboy
     try {
@@ -24,10 +24,10 @@ export function readMultipartFile<T>(body: Readable, contentType: string, store:
     const fields: Record<string, string> = Object.create(null) as Record<string, string>
     let before = Promise.resolve()
     parser.on('field', (name, value) => { if (!stored) fields[name] = value })
-    parser.on('file', (field, file) => {
+    parser.on('file', (field, file, info) => {
       if (stored) return void file.resume()
       if (field === 'signature') return void (before = readSmallPart(file).then((text) => { fields[field] = text }))
-      stored = before.then(() => store(file, { ...fields }))
+      stored = before.then(() => store(file, info.filename || undefined, { ...fields }))
       stored.then(resolve, (error: unknown) => { body.unpipe(parser); body.resume(); reject(error) })
     })
     parser.on('error', (error: Error) => reject(createGatewayError('E_BODY_INVALID', `the multipart body cannot be read: ${error.message}`)))

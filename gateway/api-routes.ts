@@ -12,6 +12,7 @@ import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
 import { createGatewayError } from './errors.js'
 import { pathAfter } from './_url-encoding.js'
+import { queryFlag } from './_query.js'
 import { createStreamRoutes } from './stream-routes.js'
 import { viewSigners } from './trust/signer-view.js'
 import { addSignedPackage, decodeSignature, SIGNATURE_HEADER, type SigningPolicy } from './trust/upload-signature.js'
@@ -37,11 +38,12 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
     const body = c.req.raw.body
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
     const stream = Readable.fromWeb(body as never)
+    // Refusals name the upload (its file name when the form gives one), never the server's own files.
     // The package's signature travels beside it (gateway/trust/upload-signature.ts).
     const headerSignature = decodeSignature(c.req.header(SIGNATURE_HEADER), 'the X-Ferry-Signature header')
-    const store = (file: Readable, fields: Record<string, string> = {}) => {
+    const store = (file: Readable, filename?: string, fields: Record<string, string> = {}) => {
       const where = headerSignature || !multipart ? 'the X-Ferry-Signature header' : 'the multipart field "signature"'
-      return addSignedPackage(deployer, signing, file, headerSignature ?? decodeSignature(fields['signature'], where), { where, maxBytes: maxUploadBytes })
+      return addSignedPackage(deployer, signing, file, headerSignature ?? decodeSignature(fields['signature'], where), { where, maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
     }
     const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
     const [view] = viewSigners([pkg], await signing.keys.list())
@@ -72,19 +74,20 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
 
   api.get('/instances', (c) => c.json(deployer.list()))
   api.get('/instances/:ref', (c) => c.json(deployer.get(c.req.param('ref'))))
-  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'))))
+  api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'), { force: queryFlag(c, 'force') })))
   api.post('/instances/:ref/start', async (c) => c.json(await deployer.start(c.req.param('ref'))))
   api.post('/instances/:ref/restart', async (c) => c.json(await deployer.restart(c.req.param('ref'))))
-  api.delete('/instances/:ref', async (c) => {
-    await deployer.remove(c.req.param('ref'))
-    return c.body(null, 204)
-  })
+  api.delete('/instances/:ref', async (c) => c.json(await deployer.remove(c.req.param('ref'), { force: queryFlag(c, 'force') })))
 
   api.get('/models', (c) => c.json(deployer.listModels()))
   api.put('/models/:name/aliases/:alias', async (c) => {
     const body = await readJsonBody(c, { version: { type: 'string', required: true } })
     deployer.setAlias(c.req.param('name'), c.req.param('alias'), body['version'] as string)
     return c.json({ name: c.req.param('name'), alias: c.req.param('alias'), version: body['version'] })
+  })
+  api.delete('/models/:name/aliases/:alias', (c) => {
+    deployer.removeAlias(c.req.param('name'), c.req.param('alias'))
+    return c.body(null, 204)
   })
   api.put('/models/:name/token', async (c) => {
     const body = await readJsonBody(c, { token: { type: 'string', required: true } })

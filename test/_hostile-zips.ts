@@ -65,6 +65,9 @@ export const writeStoredPackage = (zipPath: string) => {
   return writeRawZip(zipPath, buildPackageEntries(files).map((e) => ({ ...e, method: 0 })))
 }
 export const writeZipSlipPackage = (zipPath: string) => writeRawZip(zipPath, buildPackageEntries(withFile(evil('../evil.txt'))))
+/** A name of 25 segments of 200 bytes: each segment is legal, the whole is longer than a path may be. */
+export const LONG_PATH = Array.from({ length: 25 }, (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(198)}`).join('/')
+export const writeLongPathPackage = (zipPath: string) => writeRawZip(zipPath, buildPackageEntries(withFile(evil(LONG_PATH))))
 export const writeAbsolutePathPackage = (zipPath: string) => writeRawZip(zipPath, buildPackageEntries(withFile(evil(ABSOLUTE_TARGET))))
 export const writeBackslashPackage = (zipPath: string) => writeRawZip(zipPath, buildPackageEntries(withFile(evil('model\\evil.txt'))))
 

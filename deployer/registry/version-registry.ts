@@ -5,7 +5,7 @@
  */
 import semver from 'semver'
 import { createDeployerError } from '../errors.js'
-import { parseRef, type VersionRef } from '../ref.js'
+import { checkAliasName, LATEST, parseRef, type VersionRef } from '../ref.js'
 import type { EventRecord, PackageRecord, StateStore, VersionRecord } from '../state-store.js'
 import { listModelInfo, resolveVersion, type ModelInfo, type ResolvedTarget } from '../_catalog.js'
 
@@ -89,11 +89,44 @@ export class VersionRegistry {
     for (const a of aliases) this.record({ name, version, replica: null, type: 'alias', state: null, reason: null, details: { alias: a } })
   }
 
-  /** Points `alias` of `name` at an existing version. */
+  /** Points `alias` of `name` at an existing version; the alias must be a slug (E_ALIAS_INVALID). */
   setAlias(name: string, alias: string, version: string): void {
+    checkAliasName(alias)
     this.requireVersion({ name, version })
     this.state.setAlias(name, alias, version)
     this.record({ name, version, replica: null, type: 'alias', state: null, reason: null, details: { alias } })
+  }
+
+  /** Removes an alias of `name` (not `latest`, which every model keeps). */
+  removeAlias(name: string, alias: string): void {
+    const found = this.state.getAlias(name, alias)
+    if (!found) {
+      const aliases = this.state.listAliases(name).map((a) => a.alias)
+      throw createDeployerError('E_ALIAS_NOT_FOUND', `${name} has no alias "${alias.slice(0, 80)}"${aliases.length ? `; aliases: ${aliases.join(', ')}` : ''}`, { details: { name, alias: alias.slice(0, 200), aliases } })
+    }
+    if (alias === LATEST) throw createDeployerError('E_ALIAS_RESERVED', `${name}@latest cannot be removed: it is how /models/${name}/ is routed`, { details: { name, alias } })
+    this.state.deleteAlias(name, alias)
+    this.record({ name, version: found.version, replica: null, type: 'alias', state: null, reason: 'removed', details: { alias, removed: true } })
+  }
+
+  /**
+   * What `stop` and `rm` of a version do about `latest` (one rule for both): when `latest` points
+   * at it while another version is ready, taking it away would take the model down for nothing,
+   * so it is refused (E_VERSION_SERVES_LATEST) unless `force`, which first moves `latest` to the
+   * newest other ready version. Returns that version, or undefined when `latest` was not moved.
+   */
+  handOverLatest(version: VersionRecord, force: boolean): string | undefined {
+    if (this.state.getAlias(version.name, LATEST)?.version !== version.version) return undefined
+    const ready = this.state.listVersions(version.name).filter((v) => v.version !== version.version && v.tagged && v.desired === 'running' && v.state === 'ready')
+    const next = ready.at(-1)
+    if (!next) return undefined
+    if (!force) {
+      throw createDeployerError('E_VERSION_SERVES_LATEST', `${version.name}@${version.version} is what ${version.name}@latest points to, and ${ready.map((v) => v.version).join(', ')} ${ready.length > 1 ? 'are' : 'is'} ready: move latest first, or force it to move latest to ${next.version}`, {
+        details: { name: version.name, version: version.version, ready: ready.map((v) => v.version), wouldMoveTo: next.version },
+      })
+    }
+    this.setAlias(version.name, LATEST, next.version)
+    return next.version
   }
 
   /** Requires a token for inference on `name` (its sha256), or opens it again with `undefined`. */

@@ -7,12 +7,13 @@ import { join } from 'node:path'
 import { findLeftoverProcesses, stopProcessGroups } from '../_leftover-processes.js'
 import type { LogStore } from '../log-store.js'
 import type { ResolvedDeployerOptions } from '../options.js'
-import { removeIncompleteUploads } from '../package-store.js'
+import { removeIncompleteUploads, type PackageStore } from '../package-store.js'
 import type { StateStore, VersionRecord } from '../state-store.js'
 import type { Supervisor } from './supervisor.js'
 
 export interface RecoverConfig {
   options: ResolvedDeployerOptions
+  packages: PackageStore
   state: StateStore
   logs: LogStore
   supervisor: Supervisor
@@ -21,8 +22,9 @@ export interface RecoverConfig {
 }
 
 /** Cleans the data directory and relaunches what should run; does not wait for it to be ready. */
-export async function recoverDataDir({ options, state, logs, supervisor, relaunch }: RecoverConfig): Promise<void> {
+export async function recoverDataDir({ options, packages, state, logs, supervisor, relaunch }: RecoverConfig): Promise<void> {
   await removeIncompleteUploads(join(options.dataDir, 'packages'))
+  await removeUnrecordedPackages(packages, state, logs)
   await removePartialDirectories(join(options.dataDir, 'instances'))
   const leftovers = await findLeftoverProcesses({ key: 'FERRY_HOME_ID', value: options.homeId })
   if (leftovers.length > 0) {
@@ -38,6 +40,18 @@ export async function recoverDataDir({ options, state, logs, supervisor, relaunc
     // What the database says is from before the restart: nothing runs until relaunched.
     supervisor.setVersionState(version.name, version.version, 'starting', 'server restarted')
     relaunch(version)
+  }
+}
+
+/**
+ * A zip in the store with no record was never acknowledged (an older Ferry named uploads before
+ * checking them, and a crash mid-check left them): nothing refers to it and nothing could delete it.
+ */
+async function removeUnrecordedPackages(packages: PackageStore, state: StateStore, logs: LogStore): Promise<void> {
+  for (const stored of await packages.list()) {
+    if (state.getPackage(stored.digest)) continue
+    await packages.delete(stored.digest)
+    logs.append('deployer', { stream: 'system', line: `removed package ${stored.digest}: stored but never recorded (an interrupted upload)` })
   }
 }
 

@@ -3,6 +3,7 @@
  * stops them. Work on one version is serialised by a lock per version. It records each version's
  * state and the processes it launches, so a restarted server can find and stop what was left.
  */
+import { KeyedLock } from '../_keyed-lock.js'
 import type { Descriptor } from '../../descriptors/descriptor.js'
 import { createDeployerError } from '../errors.js'
 import type { Launcher } from '../launcher.js'
@@ -33,7 +34,7 @@ export interface BringUpOptions {
 
 export class Supervisor {
   private readonly instances = new Map<string, Instance>()
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly locks = new KeyedLock()
   private closingFlag = false
   private closedFlag = false
 
@@ -49,11 +50,7 @@ export class Supervisor {
 
   /** Runs `work` after every earlier work on the same key (a version's ref) has settled. */
   withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve()
-    const next = previous.catch(() => undefined).then(work)
-    this.locks.set(key, next)
-    void next.finally(() => { if (this.locks.get(key) === next) this.locks.delete(key) }).catch(() => undefined)
-    return next
+    return this.locks.run(key, work)
   }
 
   /** Prepares and starts a version (replacing a live instance of it); fails like a deploy when it does not become healthy. */
@@ -163,7 +160,7 @@ export class Supervisor {
     // Stopping first aborts pending health waits, so in-flight deploys finish quickly; then stop
     // whatever they started meanwhile.
     if (options.stopInstances !== false) await stopAll()
-    await Promise.allSettled([...this.locks.values()])
+    await Promise.allSettled(this.locks.pending())
     if (options.stopInstances !== false) await stopAll()
     else for (const instance of this.instances.values()) instance.detach()
     this.closedFlag = true

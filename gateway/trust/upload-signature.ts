@@ -57,7 +57,8 @@ export async function prepareSignatureCheck(policy: SigningPolicy, signature: Pa
  * Adds a package under the policy: what the upload route and `ferry serve --deploy` both do.
  * @example await addSignedPackage(deployer, policy, 'echo-1.0.0.zip', await readSignatureFile('echo-1.0.0.zip.sig'))
  */
-export async function addSignedPackage(deployer: Deployer, policy: SigningPolicy, source: string | Readable, signature: PackageSignature | undefined, options: { where?: string; maxBytes?: number } = {}): Promise<PackageRecord & { created: boolean }> {
-  const checkSignature = await prepareSignatureCheck(policy, signature, options.where ?? 'the signature')
-  return deployer.addPackage(source, { ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}), checkSignature })
+export async function addSignedPackage(deployer: Deployer, policy: SigningPolicy, source: string | Readable, signature: PackageSignature | undefined, options: { where?: string; maxBytes?: number; label?: string } = {}): Promise<PackageRecord & { created: boolean }> {
+  const { where = 'the signature', ...rest } = options
+  const checkSignature = await prepareSignatureCheck(policy, signature, where)
+  return deployer.addPackage(source, { ...rest, checkSignature })
 }

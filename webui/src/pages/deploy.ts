@@ -37,7 +37,7 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
   const wanted = route.query.get('package')
   const select = packageSelect(packages, wanted ?? packages[packages.length - 1]!.digest)
   const replicas = h('input', { type: 'number', name: 'replicas', min: '1', max: '64', step: '1', value: '1', inputmode: 'numeric' })
-  const alias = h('input', { type: 'text', name: 'alias', pattern: '[a-z][a-z0-9-]*', placeholder: 'e.g. stable', autocomplete: 'off' })
+  const alias = h('input', { type: 'text', name: 'alias', pattern: '[a-z][a-z0-9\\-]{0,62}', placeholder: 'e.g. stable', autocomplete: 'off' })
   const bump = h('input', { type: 'checkbox', id: 'deploy-bump' })
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Deploy')
   const message = h('div')
