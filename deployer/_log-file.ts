@@ -306,8 +306,8 @@ export class LogFile {
   }
 
   async #open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true })
-    const handle = await open(join(this.dir, CURRENT), 'a+')
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    const handle = await open(join(this.dir, CURRENT), 'a+', 0o600)
     this.#handle = handle
     this.#size = (await handle.stat()).size
     if (this.#size === 0) return

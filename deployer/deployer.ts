@@ -9,7 +9,7 @@
  * public API in one place.
  */
 import { EventEmitter } from 'node:events'
-import { mkdir, realpath, rm } from 'node:fs/promises'
+import { realpath, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Descriptor } from '../descriptors/descriptor.js'
@@ -17,6 +17,7 @@ import { createChildProcessLauncher } from './child-process-launcher.js'
 import { openPackageFile, type PackageFile } from './package-file.js'
 import type { PackageManifest } from './_package-manifest.js'
 import { createDeployerError } from './errors.js'
+import { secureDataDir } from './data-dir.js'
 import { createLogStore, type LogEntry, type LogStore } from './log-store.js'
 import { resolveDeployerOptions, type DeployerOptions, type ResolvedDeployerOptions } from './options.js'
 import { createFilePackageStore, type PackageStore } from './package-store.js'
@@ -78,10 +79,11 @@ export class Deployer {
    */
   static async open(options: DeployerOptions = {}): Promise<Deployer> {
     const requested = resolveDeployerOptions(options)
-    await mkdir(requested.dataDir, { recursive: true })
+    const warnings = await secureDataDir(requested.dataDir)
     // The real path, so the same directory reached through a link has the same identity (homeId).
     const resolved = resolveDeployerOptions({ ...options, dataDir: await realpath(requested.dataDir) })
     const deployer = new Deployer(resolved)
+    for (const line of warnings) deployer.logs.append('deployer', { stream: 'system', line })
     await recoverDataDir({
       options: resolved, packages: deployer.packages, state: deployer.state, logs: deployer.logs, supervisor: deployer.supervisor,
       relaunch: (version) => {

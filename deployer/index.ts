@@ -6,6 +6,7 @@ export { Deployer, type DeployRequest, type InstanceInfo, type ModelInfo, type R
 export { resolveDeployerOptions, type DeployerOptions, type InstanceEnv, type ResolvedDeployerOptions } from './options.js'
 export { DEPLOYER_ERRORS, createDeployerError, type DeployerErrorCode } from './errors.js'
 export { toEnvironmentError } from './environment-error.js'
+export { secureDataDir } from './data-dir.js'
 export type { Launcher, LaunchSpec, LaunchedProcess, ExitInfo } from './launcher.js'
 export { createChildProcessLauncher } from './child-process-launcher.js'
 export type { LogEntry, LogStore, LogStream } from './log-store.js'

@@ -10,7 +10,7 @@
  * E_STATE_DB_INVALID instead of being silently started afresh: SQLite would take a zero-byte file
  * for a new, empty database and the server would come up with no versions at all.
  */
-import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { migrateDatabase } from './_migrations.js'
 import { createDeployerError } from './errors.js'
@@ -51,6 +51,7 @@ function createDatabase(file: string, migrations: readonly string[], synchronous
   } finally {
     db.close()
   }
+  chmodSync(temp, 0o600)
   renameSync(temp, file)
 }
 

@@ -278,6 +278,6 @@ export class SqliteStateStore implements StateStore {
  * store.close()
  */
 export function openSqliteStateStore(dataDir: string, options: SqliteStateStoreOptions = {}): SqliteStateStore {
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   return new SqliteStateStore(join(dataDir, 'state.db'), options)
 }

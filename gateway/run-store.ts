@@ -117,7 +117,7 @@ export class RunStore {
     if (!ARTIFACT_NAME.test(name)) throw createGatewayError('E_ARTIFACT_NAME_INVALID', `"${name}" is not a valid artifact name`, { details: { name } })
     this.get(id, scope)
     const folder = join(this.dir, String(id))
-    await mkdir(folder, { recursive: true })
+    await mkdir(folder, { recursive: true, mode: 0o700 })
     const temp = join(folder, `.${name}.partial-${randomUUID()}`)
     const hash = createHash('sha256')
     let size = 0

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
-import { Deployer, type DeployerOptions } from '../deployer/index.js'
+import { Deployer, secureDataDir, type DeployerOptions } from '../deployer/index.js'
 import { isAuthorizedByHash, loadAdminToken } from './admin-token.js'
 import { createGatewayError } from './errors.js'
 import { redactUrl } from './_redact.js'
@@ -107,6 +107,7 @@ function answerStarting(_req: IncomingMessage, res: ServerResponse): void {
 async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions }, url: string) {
   // What can fail on a bad data directory is opened before the deployer, whose recovery starts
   // the instances: a start that fails leaves nothing running.
+  for (const line of await secureDataDir(resolved.dataDir)) process.stderr.write(`ferry: ${line}\n`)
   const tokens = await loadTrackingTokens(resolved.dataDir)
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
   const db = openTrackingDatabase(resolved.dataDir)
