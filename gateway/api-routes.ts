@@ -4,7 +4,8 @@
  * JSON responses with their own status in app.ts.
  */
 import { extname } from 'node:path'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { Hono } from 'hono'
 import type { Deployer } from '../deployer/index.js'
 import { hashToken } from './admin-token.js'
@@ -25,6 +26,29 @@ const FILE_TYPES: Readonly<Record<string, string>> = {
 
 const ZIP_TYPES = /^(application\/(zip|x-zip-compressed|octet-stream))\b/i
 
+/** How long a refused upload's remaining bytes are read (and dropped) before the answer is sent anyway. */
+const DRAIN_MS = 10_000
+
+/**
+ * Stores a raw upload through a pass-through, so a store that fails midway (disk full, a limit)
+ * does not destroy the request: the rest of the body is read and dropped before the error is
+ * answered, as HTTP clients expect (an answer cut off mid-upload is "other side closed" to them).
+ */
+async function storeReadingToTheEnd<T>(request: Readable, store: (file: Readable) => Promise<T>): Promise<T> {
+  const through = new PassThrough()
+  request.pipe(through)
+  try {
+    return await store(through)
+  } catch (error) {
+    request.unpipe(through)
+    if (!request.readableEnded && !request.destroyed) {
+      request.resume()
+      await Promise.race([finished(request).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())])
+    }
+    throw error
+  }
+}
+
 /** Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond); `signing` checks their signatures. */
 export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, signing: SigningPolicy): Hono {
   const api = new Hono()
@@ -39,13 +63,13 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
     const stream = Readable.fromWeb(body as never)
     // Refusals name the upload (its file name when the form gives one), never the server's own files.
-    // The package's signature travels beside it (gateway/trust/upload-signature.ts).
-    const headerSignature = decodeSignature(c.req.header(SIGNATURE_HEADER), 'the X-Ferry-Signature header')
-    const store = (file: Readable, filename?: string, fields: Record<string, string> = {}) => {
-      const where = headerSignature || !multipart ? 'the X-Ferry-Signature header' : 'the multipart field "signature"'
-      return addSignedPackage(deployer, signing, file, headerSignature ?? decodeSignature(fields['signature'], where), { where, maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
+    // The package's signature travels beside it (gateway/trust/upload-signature.ts): the header, or a form field before the file.
+    const store = async (file: Readable, filename?: string, fields: Record<string, string> = {}) => {
+      const header = c.req.header(SIGNATURE_HEADER)
+      const where = header !== undefined || !multipart ? 'the X-Ferry-Signature header' : 'the multipart field "signature"'
+      return addSignedPackage(deployer, signing, file, decodeSignature(header ?? fields['signature'], where), { where, maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
     }
-    const pkg = multipart ? await readMultipartFile(stream, type, store) : await store(stream)
+    const pkg = multipart ? await readMultipartFile(stream, type, store) : await storeReadingToTheEnd(stream, (file) => store(file))
     const [view] = viewSigners([pkg], await signing.keys.list())
     return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created, signer: view!.signer }, pkg.created ? 201 : 200)
   })
