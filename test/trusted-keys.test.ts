@@ -7,8 +7,9 @@ import assert from 'node:assert/strict'
 import { readdir, stat, writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { resolveGatewayOptions } from '../gateway/options.js'
 import { openTrustedKeys } from '../gateway/trust/trusted-keys.js'
-import { FerryError } from '../packager/ferry-error.js'
+import { FerryError, UsageError } from '../packager/ferry-error.js'
 import { formatPublicKey, generateSigningKey } from '../packager/signing/index.js'
 import { makeTempDir } from './_helpers.js'
 
@@ -49,4 +50,14 @@ test('trusted keys: added, copied in by hand, renamed, listed once, removed with
   await assert.rejects(keys.add('ssh-ed25519 AAAAC3Nza'), (error: unknown) => error instanceof FerryError && error.code === 'E_KEY_INVALID')
   await assert.rejects(keys.add(formatPublicKey(bob), 'a name with spaces'), (error: unknown) => error instanceof FerryError && error.code === 'E_BODY_INVALID')
   assert.deepEqual((await keys.list()).map((k) => k.keyId), [alice.keyId], 'refused adds change nothing')
+})
+
+test('--require-signed resolves once: the flag, then FERRY_REQUIRE_SIGNED (1/true, 0/false), else off; anything else is a usage error', () => {
+  assert.equal(resolveGatewayOptions({ env: {} }).requireSigned, false)
+  assert.equal(resolveGatewayOptions({ env: { FERRY_REQUIRE_SIGNED: '1' } }).requireSigned, true)
+  assert.equal(resolveGatewayOptions({ env: { FERRY_REQUIRE_SIGNED: 'true' } }).requireSigned, true)
+  assert.equal(resolveGatewayOptions({ env: { FERRY_REQUIRE_SIGNED: '0' } }).requireSigned, false)
+  assert.equal(resolveGatewayOptions({ requireSigned: false, env: { FERRY_REQUIRE_SIGNED: '1' } }).requireSigned, false, 'the explicit value wins')
+  assert.equal(resolveGatewayOptions({ requireSigned: true, env: {} }).requireSigned, true)
+  assert.throws(() => resolveGatewayOptions({ env: { FERRY_REQUIRE_SIGNED: 'yes please' } }), (error: unknown) => error instanceof UsageError && /FERRY_REQUIRE_SIGNED/.test(error.message))
 })
