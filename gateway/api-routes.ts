@@ -36,6 +36,8 @@ const DRAIN_MS = 10_000
  */
 async function storeReadingToTheEnd<T>(request: Readable, store: (file: Readable) => Promise<T>): Promise<T> {
   const through = new PassThrough()
+  // pipe() forwards data, not errors: a client leaving mid-upload must fail the store, not go unhandled.
+  request.once('error', (error) => through.destroy(error))
   request.pipe(through)
   try {
     return await store(through)

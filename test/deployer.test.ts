@@ -163,6 +163,8 @@ test('replicas: N processes on N ports; a restart is make-before-break', async (
   const poller = (async () => {
     while (polling) {
       const endpoints = deployer.resolveTarget('valid').endpoints
+      // No ready endpoint must count as a refusal without spinning: a synchronous loop would starve the restart it waits for.
+      if (endpoints.length === 0) { refused++; await new Promise((r) => setTimeout(r, 5)); continue }
       try { await callReplica(endpoints[0]!.port, '/pid'); served++ } catch { refused++ }
     }
   })()
