@@ -10,20 +10,12 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { startGateway, type RunningGateway } from '../gateway/server.js'
 import { FAST, packFixture, packVariant } from './_deployer-helpers.js'
+import { api, errorCode } from './_api.js'
 import { makeTempDir, runFerry } from './_helpers.js'
 
 interface Gateway extends RunningGateway { tmp: string }
 
-function api(gateway: RunningGateway, path: string, init: RequestInit & { json?: unknown } = {}) {
-  const headers = new Headers(init.headers)
-  headers.set('authorization', `Bearer ${gateway.token}`)
-  if (init.json !== undefined) headers.set('content-type', 'application/json')
-  return fetch(`${gateway.url}/api${path}`, { ...init, headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}) })
-}
 
-async function codeOf(response: Response): Promise<string> {
-  return ((await response.json()) as { error: { code: string } }).error.code
-}
 
 /** A gateway serving valid@1.0.0 and valid@1.1.0 (latest), both ready. */
 async function openWithTwoVersions(t: TestContext): Promise<Gateway> {
@@ -51,11 +43,11 @@ test('alias names are slugs: prose, paths, spaces, very long names and version n
   for (const alias of ['Bad Alias!', '../../x', 'a b', 'x'.repeat(3000), '1.0.0', '-lead', 'UPPER', '']) {
     const response = await api(gateway, `/models/valid/aliases/${encodeURIComponent(alias)}`, { method: 'PUT', json: { version: '1.0.0' } })
     assert.ok([400, 404].includes(response.status), `${alias.slice(0, 20)}: ${response.status}`)
-    if (alias !== '' && alias !== '../../x') assert.equal(await codeOf(response), 'E_ALIAS_INVALID', alias.slice(0, 20))
+    if (alias !== '' && alias !== '../../x') assert.equal(await errorCode(response), 'E_ALIAS_INVALID', alias.slice(0, 20))
   }
   const deploy = await api(gateway, '/deployments', { method: 'POST', json: { package: 'valid@1.0.0', alias: 'Not Valid' } })
   assert.equal(deploy.status, 400)
-  assert.equal(await codeOf(deploy), 'E_ALIAS_INVALID')
+  assert.equal(await errorCode(deploy), 'E_ALIAS_INVALID')
   assert.deepEqual(await aliasesOf(gateway), { latest: '1.1.0' }, 'nothing was created')
   assert.equal((await api(gateway, '/models/valid/aliases/stable', { method: 'PUT', json: { version: '1.0.0' } })).status, 200)
 })
@@ -69,10 +61,10 @@ test('aliases can be removed, but not latest; an unknown alias is a 404', async 
   assert.equal((await fetch(`${gateway.url}/models/valid@stable/health`)).status, 404, 'the alias no longer routes')
   const again = await api(gateway, '/models/valid/aliases/stable', { method: 'DELETE' })
   assert.equal(again.status, 404)
-  assert.equal(await codeOf(again), 'E_ALIAS_NOT_FOUND')
+  assert.equal(await errorCode(again), 'E_ALIAS_NOT_FOUND')
   const latest = await api(gateway, '/models/valid/aliases/latest', { method: 'DELETE' })
   assert.equal(latest.status, 409)
-  assert.equal(await codeOf(latest), 'E_ALIAS_RESERVED')
+  assert.equal(await errorCode(latest), 'E_ALIAS_RESERVED')
   assert.deepEqual(await aliasesOf(gateway), { latest: '1.1.0' })
 })
 

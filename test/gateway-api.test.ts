@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { startGateway, type RunningGateway } from '../gateway/server.js'
 import { FAST, packFixture } from './_deployer-helpers.js'
+import { api, errorCode } from './_api.js'
 import { makeTempDir } from './_helpers.js'
 
 async function openGateway(t: TestContext, options: { maxUploadBytes?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningGateway & { tmp: string }> {
@@ -18,16 +19,7 @@ async function openGateway(t: TestContext, options: { maxUploadBytes?: number; e
   return { ...gateway, tmp }
 }
 
-function api(gateway: RunningGateway, path: string, init: RequestInit & { json?: unknown } = {}) {
-  const headers = new Headers(init.headers)
-  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${gateway.token}`)
-  if (init.json !== undefined) headers.set('content-type', 'application/json')
-  return fetch(`${gateway.url}/api${path}`, { ...init, headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}) })
-}
 
-async function errorCode(response: Response): Promise<string> {
-  return ((await response.json()) as { error: { code: string } }).error.code
-}
 
 test('the token is generated once with mode 0600, required on /api, and compared exactly', async (t) => {
   const gateway = await openGateway(t)

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { startGateway, type RunningGateway } from '../gateway/server.js'
 import { FAST, packFixture } from './_deployer-helpers.js'
+import { api } from './_api.js'
 import { makeTempDir } from './_helpers.js'
 
 async function openGateway(t: TestContext): Promise<RunningGateway & { tmp: string }> {
@@ -20,12 +21,6 @@ async function openGateway(t: TestContext): Promise<RunningGateway & { tmp: stri
   return { ...gateway, tmp }
 }
 
-function api(gateway: RunningGateway, path: string, init: RequestInit & { json?: unknown } = {}) {
-  const headers = new Headers(init.headers)
-  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${gateway.token}`)
-  if (init.json !== undefined) headers.set('content-type', 'application/json')
-  return fetch(`${gateway.url}/api${path}`, { ...init, headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}) })
-}
 
 async function errorOf(response: Response): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
   return ((await response.json()) as { error: { code: string; message: string; details?: Record<string, unknown> } }).error
