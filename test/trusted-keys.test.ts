@@ -29,7 +29,9 @@ test('trusted keys: added, copied in by hand, renamed, listed once, removed with
 
   // By hand: bob under his own file name, a second copy of alice, and files that are no key.
   await writeFile(join(keys.dir, 'bob.pub'), `${formatPublicKey(bob)}\n`)
-  await writeFile(join(keys.dir, 'alice-copy.pub'), `${formatPublicKey({ publicKey: alice.publicKey, name: 'other' })}\n`)
+  // Named to sort before and after alice's own file: hers wins either way.
+  await writeFile(join(keys.dir, '0-alice-copy.pub'), `${formatPublicKey({ publicKey: alice.publicKey, name: 'other' })}\n`)
+  await writeFile(join(keys.dir, 'z-alice-copy.pub'), `${formatPublicKey({ publicKey: alice.publicKey, name: 'other' })}\n`)
   await writeFile(join(keys.dir, 'broken.pub'), 'ferry-ed25519 nonsense')
   await writeFile(join(keys.dir, 'README'), formatPublicKey(generateSigningKey('ignored').key))
   await mkdir(join(keys.dir, 'folder.pub'))

@@ -56,7 +56,9 @@ export function openTrustedKeys(dataDir: string): TrustedKeyStore {
   async function list(): Promise<TrustedKey[]> {
     const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.pub')).sort()
     const keys = new Map<string, TrustedKey>()
-    for (const key of await Promise.all(files.map(readKey))) if (key && !keys.has(key.keyId)) keys.set(key.keyId, key)
+    const read = await Promise.all(files.map(readKey))
+    // Two files holding one key (one copied in by hand): the one named by its key id (what `add` writes) wins, else the first by name.
+    read.forEach((key, i) => { if (key && (!keys.has(key.keyId) || files[i] === `${key.keyId}.pub`)) keys.set(key.keyId, key) })
     return [...keys.values()].sort((a, b) => a.name.localeCompare(b.name) || a.keyId.localeCompare(b.keyId))
   }
 
