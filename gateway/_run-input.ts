@@ -1,6 +1,7 @@
 /**
  * The JSON bodies of POST /api/runs and PATCH /api/runs/:id, checked by one JSON Schema each (ajv):
- * params are scalars, metrics numbers, tags strings, times ISO 8601. A refusal names the field.
+ * params are scalars, metrics numbers, tags strings, times ISO 8601, text a string (what the run
+ * recorded, e.g. the words OCR read, searched by `q`). A refusal names the field.
  */
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
@@ -20,6 +21,8 @@ export interface RunInput {
   startedAt?: string
   endedAt?: string
   requestId?: string
+  /** Text the run recorded (e.g. what OCR read), searched by `GET /api/runs?q=`. */
+  text?: string
 }
 
 const KEY = { type: 'string', minLength: 1, maxLength: 100 }
@@ -31,6 +34,7 @@ const FIELDS = {
   startedAt: { type: 'string', format: 'date-time' },
   endedAt: { type: 'string', format: 'date-time' },
   requestId: { type: 'string', minLength: 1, maxLength: 200 },
+  text: { type: 'string', maxLength: 500_000 },
 }
 const CREATE_SCHEMA = {
   type: 'object',

@@ -12,7 +12,8 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type Database from 'better-sqlite3'
 import { createGatewayError } from './errors.js'
-import { selectNewest } from './_sql-filter.js'
+import { selectNewest, type SqlCondition } from './_sql-filter.js'
+import { makeSnippet, queryWords, toMatchExpression, type SnippetPart } from './search/run-search.js'
 import type { RunInput, RunStatus } from './_run-input.js'
 import type { TrackingScope } from './tracking-token.js'
 
@@ -30,11 +31,16 @@ export interface RunInfo {
   tags: Record<string, string>
   requestId: string | null
   artifacts: ArtifactInfo[]
+  /** The text the run recorded; only when one run is read (`GET /api/runs/:id`). */
+  text?: string
 }
 
-export interface RunFilter { model?: string; version?: string; since?: string; q?: string; limit?: number }
+/** A run found by `q`: its BM25 score (lower is better) and where the words matched. */
+export interface RunMatch extends RunInfo { score: number; snippet: SnippetPart[] }
 
-interface RunRow { id: number; model: string; version: string; status: RunStatus; started_at: string; ended_at: string | null; params: string; metrics: string; tags: string; request_id: string | null }
+export interface RunFilter { model?: string; version?: string; since?: string; /** Words to search for (full text). */ q?: string; limit?: number }
+
+interface RunRow { id: number; model: string; version: string; status: RunStatus; started_at: string; ended_at: string | null; params: string; metrics: string; tags: string; request_id: string | null; text: string }
 interface ArtifactRow { run_id: number; name: string; size: number; content_type: string }
 
 const ARTIFACT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/
@@ -45,17 +51,19 @@ function iso(value: string | undefined, field = 'time'): string {
   if (Number.isNaN(time.getTime())) throw createGatewayError('E_BODY_INVALID', `${field} "${value}" is not a time this server can store`, { path: `/${field}` })
   return time.toISOString()
 }
+/** How many of the newest matches a search ranks (see list). */
+export const RANKED_WINDOW = 2000
 const ended = (status: RunStatus) => status === 'finished' || status === 'failed'
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 export class RunStore {
   private readonly statements
 
   constructor(private readonly db: Database.Database, private readonly dir: string) {
     this.statements = {
-      insert: db.prepare('INSERT INTO runs (model, version, status, started_at, ended_at, params, metrics, tags, request_id) VALUES (@model, @version, @status, @started_at, @ended_at, @params, @metrics, @tags, @request_id)'),
-      update: db.prepare('UPDATE runs SET status = @status, ended_at = @ended_at, params = @params, metrics = @metrics, tags = @tags, request_id = @request_id WHERE id = @id'),
+      insert: db.prepare('INSERT INTO runs (model, version, status, started_at, ended_at, params, metrics, tags, request_id, text) VALUES (@model, @version, @status, @started_at, @ended_at, @params, @metrics, @tags, @request_id, @text)'),
+      update: db.prepare('UPDATE runs SET status = @status, ended_at = @ended_at, params = @params, metrics = @metrics, tags = @tags, request_id = @request_id, text = @text WHERE id = @id'),
       get: db.prepare('SELECT * FROM runs WHERE id = ?'),
+      getMany: db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
       artifactsOf: db.prepare("SELECT run_id, name, size, content_type FROM run_artifacts WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY name"),
       upsertArtifact: db.prepare('INSERT INTO run_artifacts (run_id, name, size, content_type, sha256, created_at) VALUES (@run_id, @name, @size, @content_type, @sha256, @created_at) ON CONFLICT (run_id, name) DO UPDATE SET size = excluded.size, content_type = excluded.content_type, sha256 = excluded.sha256, created_at = excluded.created_at'),
     }
@@ -70,6 +78,7 @@ export class RunStore {
       ended_at: input.endedAt ? iso(input.endedAt, 'endedAt') : ended(status) ? iso(undefined) : null,
       params: JSON.stringify(input.params ?? {}), metrics: JSON.stringify(input.metrics ?? {}), tags: JSON.stringify(input.tags ?? {}),
       request_id: input.requestId ?? null,
+      text: input.text ?? '',
     }
     const { lastInsertRowid } = this.statements.insert.run(row)
     return this.get(Number(lastInsertRowid))
@@ -86,6 +95,7 @@ export class RunStore {
       metrics: JSON.stringify({ ...run.metrics, ...input.metrics }),
       tags: JSON.stringify({ ...run.tags, ...input.tags }),
       request_id: input.requestId ?? run.requestId,
+      text: input.text ?? run.text ?? '',
     })
     return this.get(id)
   }
@@ -97,19 +107,34 @@ export class RunStore {
     if (scope && (row.model !== scope.model || row.version !== scope.version)) {
       throw createGatewayError('E_FORBIDDEN', `run ${id} belongs to ${row.model}@${row.version}, not ${scope.model}@${scope.version}`, { details: { id } })
     }
-    return this.withArtifacts([row])[0]!
+    return { ...this.withArtifacts([row])[0]!, text: row.text }
   }
 
-  /** Newest first. `q` matches params and tags (case-insensitive); `since` compares start times. */
-  list(filter: RunFilter = {}): RunInfo[] {
-    const pattern = filter.q ? `%${escapeLike(filter.q)}%` : undefined
-    const rows = selectNewest(this.db, 'runs', [
-      ['model = ?', filter.model],
-      ['version = ?', filter.version],
-      ['started_at >= ?', filter.since],
-      ["(params LIKE ? ESCAPE '\\' OR tags LIKE ? ESCAPE '\\')", pattern, pattern],
-    ], filter.limit ?? 100) as RunRow[]
-    return this.withArtifacts(rows)
+  /**
+   * Newest first; `since` compares start times. With `q`, a full-text search over the values of
+   * params and tags and the recorded text: best match first, each with its snippet.
+   */
+  list(filter: RunFilter = {}): RunInfo[] | RunMatch[] {
+    const conditions: SqlCondition[] = [['runs.model = ?', filter.model], ['runs.version = ?', filter.version], ['runs.started_at >= ?', filter.since]]
+    if (filter.q === undefined) return this.withArtifacts(selectNewest(this.db, 'runs', conditions, filter.limit ?? 100) as RunRow[])
+    const kept = conditions.filter(([, value]) => value !== undefined && value !== '')
+    const match = toMatchExpression(filter.q)
+    // Rank the newest RANKED_WINDOW matches only: FTS5 walks its index newest first and stops, so a
+    // word in every run costs what a rare one does; the best of them comes first (BM25, on the
+    // index alone), then only the page's rows and snippets are read.
+    const cutoff = (this.db.prepare('SELECT rowid AS id FROM runs_fts WHERE runs_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?').get(match, RANKED_WINDOW - 1) as { id: number } | undefined)?.id ?? 0
+    const ranked = (kept.length === 0
+      ? this.db.prepare('SELECT rowid AS id, bm25(runs_fts) AS score FROM runs_fts WHERE runs_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?').all(match, cutoff, filter.limit ?? 100)
+      : this.db.prepare(`SELECT runs.id AS id, bm25(runs_fts) AS score FROM runs_fts JOIN runs ON runs.id = runs_fts.rowid WHERE runs_fts MATCH ? AND runs_fts.rowid >= ?${kept.map(([sql]) => ` AND ${sql}`).join('')} ORDER BY score LIMIT ?`)
+        .all(match, cutoff, ...kept.map(([, value]) => value), filter.limit ?? 100)) as Array<{ id: number; score: number }>
+    if (ranked.length === 0) return []
+    const rows = new Map((this.statements.getMany.all(JSON.stringify(ranked.map((r) => r.id))) as RunRow[]).map((r) => [r.id, r]))
+    const words = queryWords(filter.q)
+    const runs = this.withArtifacts(ranked.map((r) => rows.get(r.id)!))
+    return runs.map((run, i) => {
+      const row = rows.get(run.id)!
+      return { ...run, score: ranked[i]!.score, snippet: makeSnippet([row.text, ...Object.values(run.params).map(String), ...Object.values(run.tags)], words) }
+    })
   }
 
   /** Streams `body` into artifact `name` of run `id` (replacing one of that name), at most `maxBytes`. */

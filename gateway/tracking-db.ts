@@ -54,6 +54,26 @@ export const TRACKING_MIGRATIONS: readonly string[] = Object.freeze([
   ) STRICT;
   CREATE INDEX requests_by_model ON requests (model, version, id);
   `,
+  // 2: full-text search over runs (gateway/search/): the values of params and tags, and the text a
+  // run recorded (e.g. what OCR read), kept in step with runs by triggers.
+  `
+  ALTER TABLE runs ADD COLUMN text TEXT NOT NULL DEFAULT '';
+  CREATE VIRTUAL TABLE runs_fts USING fts5(params, tags, text, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+  CREATE TRIGGER runs_fts_insert AFTER INSERT ON runs BEGIN
+    INSERT INTO runs_fts (rowid, params, tags, text) VALUES (new.id,
+      (SELECT group_concat(value, ' ') FROM json_each(new.params)), (SELECT group_concat(value, ' ') FROM json_each(new.tags)), new.text);
+  END;
+  CREATE TRIGGER runs_fts_update AFTER UPDATE OF params, tags, text ON runs BEGIN
+    DELETE FROM runs_fts WHERE rowid = old.id;
+    INSERT INTO runs_fts (rowid, params, tags, text) VALUES (new.id,
+      (SELECT group_concat(value, ' ') FROM json_each(new.params)), (SELECT group_concat(value, ' ') FROM json_each(new.tags)), new.text);
+  END;
+  CREATE TRIGGER runs_fts_delete AFTER DELETE ON runs BEGIN
+    DELETE FROM runs_fts WHERE rowid = old.id;
+  END;
+  INSERT INTO runs_fts (rowid, params, tags, text)
+    SELECT id, (SELECT group_concat(value, ' ') FROM json_each(params)), (SELECT group_concat(value, ' ') FROM json_each(tags)), text FROM runs;
+  `,
 ])
 
 /**

@@ -191,6 +191,13 @@ test('examples/ocr through a real gateway: text, words, highlight, multipart, ba
     assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), 'the artifact is a PNG')
     assert.deepEqual([PNG.sync.read(png).width, PNG.sync.read(png).height], [1200, 200], 'drawn even though the request did not ask for it')
 
+    const detail = (await (await ferry.api(`/api/runs/${run.id}`)).json()) as Run & { text: string }
+    assert.equal(detail.text, recognition.text, 'the recognised text is recorded with the run')
+    const searched = (await (await ferry.api('/api/runs?model=ocr&q=brown%20fox')).json()) as { runs: Array<Run & { snippet: Array<{ text: string; match?: true }> }> }
+    const hit = searched.runs.find((r) => r.id === run.id)
+    assert.ok(hit, 'a search for words it read finds the run')
+    assert.ok(hit.snippet.some((p) => p.match && /brown|fox/i.test(p.text)), 'with the matching words marked')
+
     const history = (await (await ferry.api('/api/requests?model=ocr&limit=200')).json()) as { requests: Array<{ path: string; method: string; status: number; requestId: string | null }> }
     const entry = history.requests.find((r) => r.requestId === requestId)
     assert.ok(entry, 'the request is in the prediction history')

@@ -9,6 +9,7 @@ import { runDeployBench } from './deploy.js'
 import { runOcrBench } from './ocr.js'
 import { runPackBench } from './pack.js'
 import { runProxyBench } from './proxy.js'
+import { runSearchBench } from './search.js'
 import { runUnpackBench } from './unpack.js'
 
 interface Benchmark {
@@ -21,6 +22,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   unpack: { summary: 'unpackPackage (sha256-verified) vs unzip -q on a ~500 MB package [--mb n --files n --runs n]', run: runUnpackBench },
   deploy: { summary: 'cold start of examples/echo: deploy() to ready minus the same entry started by hand [--runs n]', run: runDeployBench },
   ocr: { summary: 'examples/ocr through the gateway vs native tesseract, one process per core: images/s and word accuracy [--images n --passes n]', run: runOcrBench },
+  search: { summary: 'GET /api/runs?q= (FTS5, ranked, snippets) over 100,000 runs vs the LIKE scan it replaced: median and p95 ms [--runs n]', run: runSearchBench },
   proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
 })
 

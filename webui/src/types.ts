@@ -153,6 +153,8 @@ export interface Run {
   tags: Record<string, string>
   requestId: string | null
   artifacts: RunArtifact[]
+  /** With a search (`q`): where the words matched, matches marked. */
+  snippet?: Array<{ text: string; match?: true }>
 }
 
 export interface RequestRecord {

@@ -1,6 +1,7 @@
 /**
  * Records each recognition as a tracked run, in the background, after its response was sent:
- * params `num_words` and `words`, metrics `mean_confidence` and `duration_ms`, the request id, and
+ * params `num_words` and `words`, metrics `mean_confidence` and `duration_ms`, the request id, the
+ * recognised text (so `GET /api/runs?q=` finds a document by any word of it), and
  * the artifact `highlighted.png`. At most a few runs are recorded at once and a bounded number
  * wait; past that, runs are dropped. Any failure is one warning line on stderr: tracking never
  * fails or delays a response.
@@ -46,6 +47,7 @@ async function recordRun(client: TrackingClient, request: RecognizedRequest): Pr
     params: { num_words: recognition.words.length, words: words.length > MAX_WORDS_PARAM ? `${words.slice(0, MAX_WORDS_PARAM - 1)}…` : words },
     metrics: { mean_confidence: recognition.meanConfidence, duration_ms: request.durationMs },
     startedAt: request.startedAt.toISOString(),
+    text: recognition.text.slice(0, 500_000),
     ...(request.requestId ? { requestId: request.requestId } : {}),
   })
   try {

@@ -12,6 +12,8 @@ export interface RunFields {
   startedAt?: string
   endedAt?: string
   requestId?: string
+  /** The text recognised, searched by GET /api/runs?q= (the gateway keeps up to 500,000 characters). */
+  text?: string
 }
 
 export interface TrackingClient {

@@ -1,6 +1,7 @@
 /**
  * Runs: tracked runs (GET /api/runs) as a table of params, metrics and artifact thumbnails,
- * filtered by model and version and searched in params and tags; then the prediction history of
+ * filtered by model and version and searched (full text, best match first, the matching words
+ * highlighted) in params, tags and the text a run recorded; then the prediction history of
  * the chosen model. Refreshes every few seconds while open.
  */
 import { api, ApiError } from '../api.js'
@@ -30,7 +31,7 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
   const cache = createArtifactCache()
   const modelSelect = h('select', { name: 'model' }, h('option', { value: '' }, 'All models'))
   const versionSelect = h('select', { name: 'version', disabled: !model }, h('option', { value: '' }, 'All versions'))
-  const search = h('input', { type: 'search', name: 'q', value: q, placeholder: 'text in params or tags', autocomplete: 'off' })
+  const search = h('input', { type: 'search', name: 'q', value: q, placeholder: 'words in params, tags or recorded text', autocomplete: 'off' })
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'))
   let shown: string | undefined
 
@@ -57,6 +58,7 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
       if (key === shown) return
       shown = key
       replace(body, dataTable<Run>([
+        ...(q ? [{ label: 'Match', kind: 'wide' as const, cell: (r: Run) => h('p', { class: 'snippet' }, (r.snippet ?? []).map((part) => (part.match ? h('mark', null, part.text) : part.text))) }] : []),
         { label: 'Started', cell: (r) => [formatTime(r.startedAt), r.endedAt ? h('small', { class: 'muted block' }, took(Date.parse(r.endedAt) - Date.parse(r.startedAt))) : null] },
         { label: 'Model', cell: (r) => h('a', { href: href('models', r.model) }, `${r.model}@${r.version}`) },
         { label: 'Status', cell: (r) => stateBadge(r.status) },
