@@ -88,6 +88,10 @@ export type Api = {
   openapi?: UrlPath
   /** The endpoints, when no OpenAPI document is served (or to give the console its forms). */
   endpoints?: Array<Endpoint>
+  /** What the service speaks. http: its own HTTP API, which Ferry also serves as a Gradio app and through the Open Inference Protocol v2. gradio: a Gradio app, whose API Ferry reads with @gradio/client. oip-v2: the Open Inference Protocol v2 itself, passed through. */
+  protocol?: "http" | "gradio" | "oip-v2"
+  /** The endpoint one-call protocols use (OIP's infer): "METHOD /path". Default: the first POST endpoint, else the first. */
+  defaultEndpoint?: string
 }
 
 export type Endpoint = {
@@ -96,6 +100,10 @@ export type Endpoint = {
   summary?: string
   input?: Payload
   output?: Payload
+  /** The endpoint's name in Gradio (/<apiName>); default: its path's last segment with other characters as _, e.g. "predict". */
+  apiName?: string
+  /** Query parameters the endpoint reads (e.g. ?highlight=1), offered as inputs by the protocols. */
+  query?: Array<QueryParameter>
 }
 
 export type Payload = {
@@ -105,6 +113,48 @@ export type Payload = {
   schema?: {
     [key: string]: unknown
   } | boolean
+  /** The name of a body that is not a JSON object (an image, say) as a Gradio input or an OIP tensor; default "image" for image types, else "body". */
+  name?: string
+  /** multipart/form-data: the form field that carries the file. */
+  fileField?: string
+  /** Hints per property of a JSON object body, for the protocols: component, tensor datatype and shape, order. */
+  fields?: {
+    [key: string]: FieldHint
+  }
+  classification?: Classification
+}
+
+export type QueryParameter = {
+  /** The parameter's name in the query string. */
+  name: string
+  description?: string
+  /** JSON Schema of its value; a boolean is sent as 1 or 0. */
+  schema?: {
+    [key: string]: unknown
+  } | boolean
+}
+
+export type FieldHint = {
+  /** The Gradio component that shows it (default: from its JSON type). */
+  component?: "Number" | "Textbox" | "Checkbox" | "JSON" | "Image" | "File" | "Label"
+  /** Its Open Inference Protocol tensor datatype (default: from its JSON type). */
+  datatype?: "BOOL" | "UINT8" | "UINT16" | "UINT32" | "UINT64" | "INT8" | "INT16" | "INT32" | "INT64" | "FP16" | "FP32" | "FP64" | "BYTES"
+  /** Its logical tensor shape, row-major, -1 for a variable dimension (e.g. [8, 8] for 64 values). */
+  shape?: Array<number>
+  /** Its position among the inputs, lowest first (default: the schema's order). */
+  order?: number
+  /** The label shown for it (default: its name). */
+  label?: string
+}
+
+/** Marks an output as a classification: a Gradio Label, and label and score tensors in OIP. */
+export type Classification = {
+  /** The property holding the predicted label. */
+  label: string
+  /** The property holding the scores: a map label to score, or an array in the order of labels. */
+  scores?: string
+  /** The label of each position of an array of scores (default "0", "1", ...). */
+  labels?: Array<string>
 }
 
 export type Example = {

@@ -31,6 +31,8 @@ export interface GatewayAppOptions {
   tracking: { runs: RunStore; requests: RequestHistory; tokens: TrackingTokens }
   /** Logs an unexpected error (default: console.error). */
   logError?: (error: unknown) => void
+  /** The Gradio and Open Inference Protocol routes (gateway/protocols/), when served. */
+  protocols?: { routes: Hono }
   /** The trusted keys and whether uploads must be signed (gateway/trust/). */
   signing: SigningPolicy
 }
@@ -109,5 +111,6 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<TrackingEnv> 
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing))
   app.route('/api', createTrustRoutes(options.signing))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
+  if (options.protocols) app.route('/', options.protocols.routes)
   return app
 }

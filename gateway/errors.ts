@@ -29,6 +29,23 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_NO_READY_INSTANCE: { status: 503, hint: 'No replica of this version is ready: start it (`ferry start name@version`) or retry after Retry-After seconds.' },
   E_UPSTREAM_UNREACHABLE: { status: 502, hint: 'The instance refused or dropped the connection; check its logs (`ferry logs name@version`).' },
   E_UPSTREAM_TIMEOUT: { status: 504, hint: 'The instance did not answer in time; check its logs, or raise the upstream timeout.' },
+  // Protocols (gateway/protocols/): each answered in its protocol's own error form
+  E_PROTOCOL_UNSUPPORTED: { status: 404, hint: "The model declares no endpoints this protocol can present (or speaks another protocol itself); call it at /models/<name>/." },
+  E_PROTOCOL_MODEL_ERROR: { status: 502, hint: "The model refused or failed the call; the message carries its own error. Check the input, or the model's logs." },
+  E_GRADIO_ENDPOINT_UNKNOWN: { status: 404, hint: 'Use an api_name or fn_index the app lists in gradio_api/info (view_api()).' },
+  E_GRADIO_ARITY: { status: 422, hint: 'Send one value per input, in the order view_api() lists them.' },
+  E_GRADIO_VALUE_INVALID: { status: 422, hint: "Send each input a value of its component's type (view_api() lists them)." },
+  E_GRADIO_FILE_INVALID: { status: 422, hint: 'Upload the file first (handle_file does) and send a file of the media type the input takes.' },
+  E_GRADIO_UPLOAD_INVALID: { status: 400, hint: 'POST the files as multipart/form-data in the field "files".' },
+  E_GRADIO_SESSION_UNKNOWN: { status: 404, hint: 'Join the queue (POST gradio_api/queue/join) with this session_hash before reading its stream.' },
+  E_OIP_REQUEST_INVALID: { status: 400, hint: 'Send {"inputs": [{"name", "shape", "datatype", "data"}]} as JSON (Open Inference Protocol v2).' },
+  E_OIP_INPUT_UNKNOWN: { status: 400, hint: "Name only inputs the model's metadata lists (GET /v2/models/<name>)." },
+  E_OIP_INPUT_MISSING: { status: 400, hint: "Send every input the model's metadata lists without a default." },
+  E_OIP_DATATYPE_INVALID: { status: 400, hint: "Use the input's datatype from the model's metadata (BOOL, UINT8-64, INT8-64, FP16/32/64, BYTES)." },
+  E_OIP_SHAPE_INVALID: { status: 400, hint: "Give a shape whose product is the number of data values, matching the metadata's shape (-1 is any size)." },
+  E_OIP_DATA_INVALID: { status: 400, hint: 'Give data values of the declared datatype: numbers in its range, true/false for BOOL, strings for BYTES.' },
+  E_OIP_OUTPUT_UNKNOWN: { status: 400, hint: "Request only outputs the model's metadata lists." },
+  E_OIP_MODEL_NOT_READY: { status: 503, hint: 'No replica of this version is ready: start it, or retry shortly.' },
   // Trusted keys (/api/trust)
   E_TRUSTED_KEY_NOT_FOUND: { status: 404, hint: 'List the trusted keys with `ferry trust list` (GET /api/trust); a key is named by its 16-hex-digit key id.' },
 })

@@ -7,6 +7,8 @@ import type { Deployer, EventRecord } from '../deployer/index.js'
 import { createGatewayOpenApi } from './_gateway-openapi.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { fetchInstanceOpenApi, mergeOpenApi, type ModelApi, type OpenApiDocument } from './openapi.js'
+import { GradioAppClients } from './protocols/gradio/app-client.js'
+import { addProtocolPaths } from './protocols/openapi-paths.js'
 
 export interface Observability {
   metrics: Metrics
@@ -33,6 +35,8 @@ async function collectModelApis(deployer: Deployer): Promise<ModelApi[]> {
     const api: ModelApi = { name: instance.name, version: instance.version, aliases: instance.aliases, descriptor: target.descriptor }
     const port = target.endpoints[0]?.port
     if (target.descriptor.api.openapi && port) api.document = await fetchInstanceOpenApi(port, target.descriptor.api.openapi)
+    // A Gradio app's API is read with @gradio/client (view_api); a failure leaves it undocumented, with a warning.
+    else if (target.descriptor.api.protocol === 'gradio' && port) api.document = await GradioAppClients.readApi(port).then((info) => GradioAppClients.buildDocument(info, instance.name), () => undefined)
     return api
   }))
 }
@@ -48,7 +52,7 @@ export function createObservability(deployer: Deployer, version: string): Observ
   return {
     metrics,
     openApi() {
-      cached ??= collectModelApis(deployer).then((models) => mergeOpenApi(createGatewayOpenApi(version), models))
+      cached ??= collectModelApis(deployer).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
       cached.catch(() => { cached = undefined })
       return cached
     },

@@ -16,6 +16,7 @@ import { redactUrl } from './_redact.js'
 import { createGatewayApp } from './app.js'
 import { createModelProxy } from './proxy/model-proxy.js'
 import { createObservability } from './observability.js'
+import { createProtocols } from './protocols/index.js'
 import { readFerryVersion } from '../packager/repo-root.js'
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js'
 import { RequestHistory } from './request-history.js'
@@ -71,8 +72,9 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, proxy, listener, signing } = opened
-  handle = (req, res) => { if (!proxy.handle(req, res)) void listener(req, res) }
+  const { deployer, token, source, observability, tracking, proxy, listener, protocols, signing } = opened
+  // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
+  handle = (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
 
   let closing: Promise<void> | undefined
@@ -87,6 +89,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         await drained
         clearTimeout(timer)
         proxy.close()
+        await protocols.close()
         await deployer.close()
         observability.close()
         tracking.requests.close()
@@ -129,8 +132,9 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   }
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const observability = createObservability(deployer, readFerryVersion())
+  const protocols = createProtocols({ deployer, gatewayUrl: url, upstreamTimeoutMs: resolved.upstreamTimeoutMs, serverVersion: readFerryVersion() })
   const signing: SigningPolicy = { requireSigned: resolved.requireSigned, keys: openTrustedKeys(resolved.dataDir) }
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, signing })
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, signing })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const proxy = createModelProxy({
@@ -150,5 +154,5 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
     },
   })
-  return { deployer, token, source, observability, tracking, proxy, listener, signing }
+  return { deployer, token, source, observability, tracking, proxy, listener, protocols, signing }
 }

@@ -8,6 +8,7 @@ import addFormatsPlugin from 'ajv-formats'
 import { posix } from 'node:path'
 import { createProblem, type Problem } from './problem.js'
 import { hasPath, type PackageContents } from './package-contents.js'
+import { checkProtocolHints } from './_protocol-rules.js'
 
 type Json = Record<string, unknown>
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -134,6 +135,7 @@ export function checkRules(descriptor: unknown, contents: PackageContents): Prob
   const api = isObject(descriptor['api']) ? descriptor['api'] : undefined
   const endpoints = api && Array.isArray(api['endpoints']) ? api['endpoints'] : undefined
   if (endpoints) checkEndpoints(endpoints, ajv, out)
+  if (api) checkProtocolHints(api, out)
   if (Array.isArray(descriptor['examples'])) checkExamples(descriptor['examples'], endpoints, contents, ajv, out)
   if (descriptor['version'] === undefined) out.push(createProblem('W_VERSION_UNSET', '/version', 'no version: `ferry pack` will assign one'))
   if (descriptor['description'] === undefined) out.push(createProblem('W_DESCRIPTION_MISSING', '/description', 'no description'))

@@ -83,7 +83,7 @@ function toProblem(error: ErrorObject): Problem | undefined {
     case 'uniqueItems':
       return createProblem('E_SCHEMA_DUPLICATE_ITEM', at, `items ${String(params['j'])} and ${String(params['i'])} are the same`)
     case 'anyOf':
-      if (at === '/api') return createProblem('E_API_UNDESCRIBED', at, 'api has neither "openapi" nor "endpoints"')
+      if (at === '/api') return createProblem('E_API_UNDESCRIBED', at, 'api has neither "openapi" nor "endpoints" (nor a "protocol" of gradio or oip-v2)')
       return createProblem('E_SCHEMA_CONSTRAINT', at, 'does not match any allowed form')
     case 'oneOf':
       if (/^\/examples\/\d+$/.test(at)) return createProblem('E_EXAMPLE_BODY_OR_FILE', at, 'an example needs exactly one of "body" and "file"')

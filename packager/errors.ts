@@ -57,6 +57,12 @@ export const { ERRORS: PACKAGER_ERRORS, createError: createPackagerError } = def
   W_DESCRIPTION_MISSING: { status: 200, hint: 'Add a "description": the console and the API docs show it.' },
   W_DEPENDENCY_IGNORED: { status: 200, hint: 'Remove it: this runtime does not use it.' },
   W_MANIFEST_MISSING: { status: 200, hint: 'Pack with `ferry pack` so the deployer can verify every file.' },
+  // Protocol hints (api.defaultEndpoint, apiName, payload fields and classification)
+  E_DEFAULT_ENDPOINT_UNKNOWN: { status: 422, hint: 'Name one of api.endpoints exactly, "METHOD /path", or leave defaultEndpoint out.' },
+  E_API_NAME_DUPLICATE: { status: 422, hint: 'Give each endpoint its own apiName.' },
+  E_FIELD_HINT_UNKNOWN: { status: 422, hint: "Key the fields hints by the payload schema's property names." },
+  E_FIELD_SHAPE_MISMATCH: { status: 422, hint: 'Give a shape whose product is the array length (minItems = maxItems), or use -1 for a variable dimension.' },
+  E_CLASSIFICATION_FIELD_UNKNOWN: { status: 422, hint: "Name properties of the output schema in classification.label and classification.scores." },
   // Signing (packager/signing/): keys, signatures, trust
   E_KEY_EXISTS: { status: 409, hint: 'Choose another --name or --out: `ferry keygen` never overwrites a key.' },
   E_KEY_NOT_FOUND: { status: 404, hint: 'Give the path of the .key file `ferry keygen` wrote.' },

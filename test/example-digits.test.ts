@@ -156,5 +156,8 @@ test('digits served by ferry: held-out accuracy, sample images, bad inputs, merg
     assert.deepEqual(Object.keys(openApi.paths[path]?.post?.requestBody?.content ?? {}).sort(), ['application/json', 'image/jpeg', 'image/png'], path)
   }
   assert.ok(openApi.paths['/models/digits/health'], 'the health route is documented')
+  assert.deepEqual(Object.keys(openApi.paths['/models/digits/predict/image']?.post?.requestBody?.content ?? {}).sort(), ['image/jpeg', 'image/png'])
+  const three = await fetch(`${ferry.url}/models/digits/predict/image`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await readFile(join(DIGITS, 'samples', 'digit-3-64x64.png')) })
+  assert.equal(((await three.json()) as Prediction).digit, 3, 'POST /predict/image is /predict for images')
   assert.equal(await ferry.stop(), 0)
 })

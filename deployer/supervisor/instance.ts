@@ -8,6 +8,7 @@ import type { Launcher } from '../launcher.js'
 import type { LogStore } from '../log-store.js'
 import type { ResolvedDeployerOptions } from '../options.js'
 import { Replica, type ReplicaStatus } from './replica.js'
+import { protocolEnv } from './_protocol-env.js'
 import type { RuntimeCommand } from '../runtime.js'
 import type { InstanceState } from '../state-store.js'
 
@@ -53,6 +54,7 @@ export class Instance {
       ...options.baseEnv,
       ...(descriptor.runtime.env ?? {}),
       ...options.instanceEnv?.({ name, version }),
+      ...protocolEnv(descriptor, name, version, port),
       [descriptor.api.portEnv ?? 'PORT']: String(port),
       PORT: String(port),
       HOST: '127.0.0.1',

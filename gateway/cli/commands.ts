@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   alias: { summary: 'Point an alias of a model at a version', load: () => import('./commands/alias.js') as never },
   rollback: { summary: 'Move latest back to the previous ready version', load: () => import('./commands/rollback.js') as never },
   pack: { summary: 'Validate a model folder and write a reproducible <name>-<version>.zip', load: () => import('./commands/pack.js') as never },
+  infer: { summary: 'Call a model through the Open Inference Protocol v2 (tensors named in its metadata)', load: () => import('./commands/infer.js') as never },
   keygen: { summary: 'Make an Ed25519 key to sign packages with (pack --sign, deploy --sign)', load: () => import('./commands/keygen.js') as never },
   verify: { summary: 'Check a package\'s signature offline and say who signed it', load: () => import('./commands/verify.js') as never },
   trust: { summary: 'Add, list or remove the public keys the server trusts', load: () => import('./commands/trust.js') as never },

@@ -10,6 +10,7 @@ import { runOcrBench } from './ocr.js'
 import { runPackBench } from './pack.js'
 import { runProxyBench } from './proxy.js'
 import { runSearchBench } from './search.js'
+import { runProtocolsBench } from './protocols.js'
 import { runUnpackBench } from './unpack.js'
 
 interface Benchmark {
@@ -24,6 +25,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   ocr: { summary: 'examples/ocr through the gateway vs native tesseract, one process per core: images/s and word accuracy [--images n --passes n]', run: runOcrBench },
   search: { summary: 'GET /api/runs?q= (FTS5, ranked, snippets) over 100,000 runs vs the LIKE scan it replaced: median and p95 ms [--runs n]', run: runSearchBench },
   proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
+  protocols: { summary: 'examples/digits called directly vs through OIP, Gradio run and @gradio/client: req/s, p50/p99, overhead [--requests n --concurrency n]', run: runProtocolsBench },
 })
 
 function listBenchmarks(): string {

@@ -99,6 +99,8 @@ export interface LogEntry {
 export interface Payload {
   contentType?: string
   schema?: Record<string, unknown> | boolean
+  name?: string
+  fields?: Record<string, { datatype?: string; shape?: number[]; order?: number }>
 }
 
 export interface Endpoint {
@@ -107,6 +109,8 @@ export interface Endpoint {
   summary?: string
   input?: Payload
   output?: Payload
+  apiName?: string
+  query?: Array<{ name: string; description?: string; schema?: unknown }>
 }
 
 export interface Example {
@@ -124,7 +128,7 @@ export interface Descriptor {
   model?: { name: string; version?: string; framework?: string; license?: string }
   runtime: { type: string; entry: string }
   resources?: { replicas?: number }
-  api: { health: string; openapi?: string; endpoints?: Endpoint[] }
+  api: { health: string; openapi?: string; endpoints?: Endpoint[]; protocol?: 'http' | 'gradio' | 'oip-v2'; defaultEndpoint?: string }
   examples?: Example[]
 }
 

@@ -61,6 +61,17 @@ export function buildOpenApi(descriptor: DescriptorPart): object {
           },
         },
       },
+      '/predict/image': {
+        post: {
+          operationId: 'predict_image',
+          summary: 'Classify the digit in a PNG or JPEG (/predict for images alone).',
+          requestBody: { required: true, content: { 'image/png': { schema: image }, 'image/jpeg': { schema: image } } },
+          responses: {
+            200: { description: 'The digit, the probability of each, and the 8x8 image it was reduced to.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Prediction' } } } },
+            ...Object.fromEntries([400, 413, 415, 422].map((status) => [status, errorResponse(describeStatus(status))])),
+          },
+        },
+      },
     },
     components: {
       schemas: {

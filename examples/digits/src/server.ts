@@ -18,7 +18,9 @@ import { readWeightsFile } from './weights-file.js'
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg'])
-const ROUTES: Record<string, string[]> = { '/health': ['GET'], '/openapi.json': ['GET'], '/predict': ['POST'] }
+// /predict/image is /predict for images alone: a second endpoint, so that protocols with one body
+// form per endpoint (a Gradio Image input, an OIP BYTES tensor) can offer both.
+const ROUTES: Record<string, string[]> = { '/health': ['GET'], '/openapi.json': ['GET'], '/predict': ['POST'], '/predict/image': ['POST'] }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
@@ -27,8 +29,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /** POST /predict: the body's form is chosen by its content-type; the answer is the digit and its scores. */
-async function predict(mlp: Mlp, req: IncomingMessage): Promise<object> {
+async function predict(mlp: Mlp, req: IncomingMessage, imagesOnly = false): Promise<object> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  if (imagesOnly && !IMAGE_TYPES.has(type)) {
+    req.resume()
+    throw new DigitsError('E_UNSUPPORTED_MEDIA_TYPE', `/predict/image takes image/png or image/jpeg, not "${type || '(none)'}"; send JSON pixels to /predict`)
+  }
   if (type !== 'application/json' && !IMAGE_TYPES.has(type)) {
     req.resume()
     throw new DigitsError('E_UNSUPPORTED_MEDIA_TYPE', `content-type "${type || '(none)'}" is not accepted; send application/json {"pixels": [...]}, image/png or image/jpeg`)
@@ -56,7 +62,7 @@ function main(): void {
       if (!methods.includes(req.method ?? '')) throw new DigitsError('E_METHOD_NOT_ALLOWED', `${path} takes ${methods.join(', ')}, not ${req.method}`)
       if (path === '/health') return sendJson(res, 200, health)
       if (path === '/openapi.json') return sendJson(res, 200, openApi)
-      sendJson(res, 200, await predict(weights.network, req))
+      sendJson(res, 200, await predict(weights.network, req, path === '/predict/image'))
     }
     handle().catch((error: unknown) => {
       if (error instanceof DigitsError) {

@@ -6,6 +6,7 @@
  */
 import { api, seg } from '../api.js'
 import { aliasChips, stateBadge } from '../components/badge.js'
+import { callSnippetsSection } from '../components/call-snippets.js'
 import { predictionHistory } from '../components/history.js'
 import { createLogView, modelLogs } from '../components/log-view.js'
 import { modelApiSection } from '../components/model-api.js'
@@ -50,6 +51,8 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
   const versionSelect = h('select', { name: 'version' })
   const logs = createLogView(modelLogs(name, selected || undefined), { label: `Log of ${name}` })
   const apiSection = modelApiSection(name)
+  const snippets = callSnippetsSection(name)
+  let tokenRequired = false
   const history = predictionHistory({ model: name })
   const token = modelTokenSection(name)
 
@@ -94,7 +97,9 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     if (versionSelect.options.length !== options.length || [...versionSelect.options].some((o, i) => o.value !== options[i])) {
       replace(versionSelect, options.map((v) => h('option', { value: v, selected: v === selected }, v ? `${name}@${v}` : 'All versions')))
     }
-    apiSection.show(selected || versions.find((v) => v.aliases.includes('latest'))?.version || versions[versions.length - 1]?.version || '')
+    const shown = selected || versions.find((v) => v.aliases.includes('latest'))?.version || versions[versions.length - 1]?.version || ''
+    apiSection.show(shown)
+    snippets.show(shown, tokenRequired)
   }
 
   versionSelect.addEventListener('change', () => {
@@ -108,7 +113,12 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     render()
     if (versions.some((v) => !signers.has(v.digest))) void loadSigners()
   })
-  api.get<ModelInfo[]>('/models').then((models) => token.update(models.find((m) => m.name === name))).catch(() => undefined)
+  api.get<ModelInfo[]>('/models').then((models) => {
+    const model = models.find((m) => m.name === name)
+    token.update(model)
+    tokenRequired = model?.inferenceTokenRequired ?? false
+    render()
+  }).catch(() => undefined)
   void loadSigners()
 
   replace(main,
@@ -123,6 +133,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     h('section', { 'aria-labelledby': 'versions-heading' }, h('h2', { id: 'versions-heading' }, 'Versions'), versionsBody),
     h('section', { 'aria-labelledby': 'aliases-heading' }, h('h2', { id: 'aliases-heading' }, 'Aliases'), aliasesBody),
     h('section', { 'aria-labelledby': 'logs-heading' }, h('div', { class: 'section-head' }, h('h2', { id: 'logs-heading' }, 'Logs'), field('Version', versionSelect)), logs.element),
+    snippets.element,
     apiSection.element,
     history.element,
     token.element)

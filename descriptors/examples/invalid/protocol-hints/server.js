@@ -1,0 +1,1 @@
+// Placeholder entry: this package only exists to be validated.
