@@ -106,6 +106,15 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
   ) STRICT;
   CREATE INDEX rollouts_by_name ON rollouts (name, id);
   `,
+  // 4: who signed each package, as checked at upload (NULL: unsigned)
+  `
+  ALTER TABLE packages ADD COLUMN signer_key_id TEXT;
+  ALTER TABLE packages ADD COLUMN signer_public_key TEXT;
+  ALTER TABLE packages ADD COLUMN signer_name TEXT;
+  ALTER TABLE packages ADD COLUMN signer_trusted INTEGER CHECK (signer_trusted IN (0, 1));
+  ALTER TABLE packages ADD COLUMN signature TEXT;
+  ALTER TABLE packages ADD COLUMN signature_verified_at TEXT;
+  `,
 ])
 
 /**

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream'
 import { admitPackage } from './_admit-package.js'
 import { KeyedLock } from './_keyed-lock.js'
 import type { PackageStore } from './package-store.js'
-import type { PackageRecord, StateStore } from './state-store.js'
+import type { PackageRecord, PackageSigner, StateStore } from './state-store.js'
 import type { UnpackLimits } from './unpack.js'
 
 export interface PackageIntakeConfig {
@@ -24,6 +24,11 @@ export interface AddPackageOptions {
   signal?: AbortSignal
   /** What to call the package in errors (default: "the upload", or the path given). */
   label?: string
+  /**
+   * Called with the digest before the package is checked or recorded: returns the signer to record
+   * (null: unsigned), or throws to refuse the package, which then leaves nothing behind.
+   */
+  checkSignature?: (digest: string) => PackageSigner | null
 }
 
 export type PackageIntake = (source: string | Readable, options?: AddPackageOptions) => Promise<PackageRecord & { created: boolean }>
@@ -36,16 +41,23 @@ export function createPackageIntake({ packages, state, limits }: PackageIntakeCo
     const label = options.label ?? (typeof source === 'string' ? source : 'the upload')
     const staged = await packages.stage(source, options)
     try {
+      const signer = options.checkSignature?.(staged.digest) ?? null
       return await byDigest.run(staged.digest, async () => {
         const known = state.getPackage(staged.digest)
-        if (known && (await packages.locate(staged.digest))) return { ...known, created: false }
+        if (known && (await packages.locate(staged.digest))) return { ...recordSigner(state, known, signer), created: false }
         const admitted = await admitPackage(staged.path, limits, label)
         const stored = await staged.keep()
-        const record = state.putPackage({ digest: stored.digest, name: admitted.descriptor.name, version: admitted.descriptor.version!, size: stored.size, descriptor: admitted.descriptor, manifest: admitted.manifest })
-        return { ...record, created: !known }
+        const record = state.putPackage({ digest: stored.digest, name: admitted.descriptor.name, version: admitted.descriptor.version!, size: stored.size, descriptor: admitted.descriptor, manifest: admitted.manifest, signer })
+        return { ...recordSigner(state, record, signer), created: !known }
       })
     } finally {
       await staged.discard()
     }
   }
+}
+
+/** A stored package gains a signer it lacked, or a trusted one in place of an untrusted one; a recorded signer is never lost. */
+function recordSigner(state: StateStore, record: PackageRecord, signer: PackageSigner | null): PackageRecord {
+  if (!signer || (record.signer && (record.signer.trusted || !signer.trusted))) return record
+  return state.setPackageSigner(record.digest, signer)
 }

@@ -11,7 +11,7 @@ import { createDeployerError } from './errors.js'
 import { MIGRATIONS } from './_migrations.js'
 import { openSqliteDatabase } from './sqlite-database.js'
 import { sortByNameAndVersion } from './state-store.js'
-import type { AliasRecord, EventFilter, EventRecord, InstanceState, PackageRecord, ProcessRecord, RolloutPatch, RolloutRecord, RolloutStatus, RolloutStrategy, StateStore, VersionPatch, VersionRecord } from './state-store.js'
+import type { AliasRecord, EventFilter, EventRecord, InstanceState, PackageRecord, PackageSigner, ProcessRecord, RolloutPatch, RolloutRecord, RolloutStatus, RolloutStrategy, StateStore, VersionPatch, VersionRecord } from './state-store.js'
 
 /** Events kept by default; older ones are pruned. */
 export const DEFAULT_MAX_EVENTS = 100_000
@@ -23,14 +23,22 @@ export interface SqliteStateStoreOptions {
   now?: () => Date
 }
 
-interface PackageRow { digest: string; name: string; version: string; size: number; created_at: string; descriptor: string; manifest: string }
+interface PackageRow {
+  digest: string; name: string; version: string; size: number; created_at: string; descriptor: string; manifest: string
+  signer_key_id: string | null; signer_public_key: string | null; signer_name: string | null; signer_trusted: 0 | 1 | null; signature: string | null; signature_verified_at: string | null
+}
 interface VersionRow { name: string; version: string; digest: string; replicas: number; desired: 'running' | 'stopped'; state: InstanceState; state_reason: string | null; state_changed_at: string; tagged: 0 | 1; tagged_at: string | null; created_at: string }
 interface AliasRow { name: string; alias: string; version: string; updated_at: string }
 interface ProcessRow { name: string; version: string; replica: number; pid: number; port: number; token: string; started_at: string }
 interface RolloutRow { id: number; name: string; candidate: string; stable: string | null; strategy: RolloutStrategy; status: RolloutStatus; weight: number; failures: number; config: string; checks: string; reason: string | null; created_at: string; updated_at: string; ended_at: string | null }
 interface EventRow { id: number; time: string; name: string; version: string; replica: number | null; type: string; state: InstanceState | null; reason: string | null; details: string }
 
-const toPackage = (r: PackageRow): PackageRecord => ({ digest: r.digest, name: r.name, version: r.version, size: r.size, createdAt: r.created_at, descriptor: JSON.parse(r.descriptor), manifest: JSON.parse(r.manifest) })
+const toSigner = (r: PackageRow): PackageSigner | null => r.signer_key_id === null ? null : ({ keyId: r.signer_key_id, publicKey: r.signer_public_key!, name: r.signer_name, trusted: r.signer_trusted === 1, signature: r.signature!, verifiedAt: r.signature_verified_at! })
+const toPackage = (r: PackageRow): PackageRecord => ({ digest: r.digest, name: r.name, version: r.version, size: r.size, createdAt: r.created_at, descriptor: JSON.parse(r.descriptor), manifest: JSON.parse(r.manifest), signer: toSigner(r) })
+const signerColumns = (s: PackageSigner | null | undefined) => ({
+  signer_key_id: s?.keyId ?? null, signer_public_key: s?.publicKey ?? null, signer_name: s?.name ?? null,
+  signer_trusted: s ? (s.trusted ? 1 : 0) : null, signature: s?.signature ?? null, signature_verified_at: s?.verifiedAt ?? null,
+})
 const toVersion = (r: VersionRow): VersionRecord => ({ name: r.name, version: r.version, digest: r.digest, replicas: r.replicas, desired: r.desired, state: r.state, stateReason: r.state_reason, stateChangedAt: r.state_changed_at, tagged: r.tagged === 1, taggedAt: r.tagged_at, createdAt: r.created_at })
 const toAlias = (r: AliasRow): AliasRecord => ({ name: r.name, alias: r.alias, version: r.version, updatedAt: r.updated_at })
 const toProcess = (r: ProcessRow): ProcessRecord => ({ name: r.name, version: r.version, replica: r.replica, pid: r.pid, port: r.port, token: r.token, startedAt: r.started_at })
@@ -48,7 +56,8 @@ function prepareStatements(db: Database.Database) {
   return {
     getPackage: db.prepare<[string], PackageRow>('SELECT * FROM packages WHERE digest = ?'),
     listPackages: db.prepare<[], PackageRow>('SELECT * FROM packages'),
-    insertPackage: db.prepare('INSERT INTO packages (digest, name, version, size, created_at, descriptor, manifest) VALUES (@digest, @name, @version, @size, @created_at, @descriptor, @manifest) ON CONFLICT (digest) DO NOTHING'),
+    insertPackage: db.prepare('INSERT INTO packages (digest, name, version, size, created_at, descriptor, manifest, signer_key_id, signer_public_key, signer_name, signer_trusted, signature, signature_verified_at) VALUES (@digest, @name, @version, @size, @created_at, @descriptor, @manifest, @signer_key_id, @signer_public_key, @signer_name, @signer_trusted, @signature, @signature_verified_at) ON CONFLICT (digest) DO NOTHING'),
+    setPackageSigner: db.prepare('UPDATE packages SET signer_key_id = @signer_key_id, signer_public_key = @signer_public_key, signer_name = @signer_name, signer_trusted = @signer_trusted, signature = @signature, signature_verified_at = @signature_verified_at WHERE digest = @digest'),
     deletePackage: db.prepare<[string]>('DELETE FROM packages WHERE digest = ?'),
     versionsOfPackage: db.prepare<[string], { name: string; version: string }>('SELECT name, version FROM versions WHERE digest = ?'),
     getVersion: db.prepare<[string, string], VersionRow>('SELECT * FROM versions WHERE name = ? AND version = ?'),
@@ -100,9 +109,14 @@ export class SqliteStateStore implements StateStore {
     return this.now().toISOString()
   }
 
-  putPackage(p: Omit<PackageRecord, 'createdAt'>): PackageRecord {
-    this.sql.insertPackage.run({ digest: p.digest, name: p.name, version: p.version, size: p.size, created_at: this.timestamp(), descriptor: JSON.stringify(p.descriptor ?? null), manifest: JSON.stringify(p.manifest ?? null) })
+  putPackage(p: Omit<PackageRecord, 'createdAt' | 'signer'> & { signer?: PackageSigner | null }): PackageRecord {
+    this.sql.insertPackage.run({ digest: p.digest, name: p.name, version: p.version, size: p.size, created_at: this.timestamp(), descriptor: JSON.stringify(p.descriptor ?? null), manifest: JSON.stringify(p.manifest ?? null), ...signerColumns(p.signer) })
     return this.getPackage(p.digest)!
+  }
+
+  setPackageSigner(digest: string, signer: PackageSigner | null): PackageRecord {
+    if (this.sql.setPackageSigner.run({ digest, ...signerColumns(signer) }).changes === 0) throw createDeployerError('E_PACKAGE_NOT_FOUND', `no package with digest ${digest}`, { details: { digest } })
+    return this.getPackage(digest)!
   }
 
   getPackage(digest: string): PackageRecord | undefined {

@@ -20,6 +20,26 @@ export interface PackageRecord {
   /** The parsed descriptor.json. */
   descriptor: unknown
   manifest: unknown
+  /** Who signed the package, as checked when it was uploaded; null when it came unsigned. */
+  signer: PackageSigner | null
+}
+
+/**
+ * A package's signer, recorded when its signature was checked at upload (gateway/trust/). It is
+ * kept as it was then: removing the key from trust later does not change it.
+ */
+export interface PackageSigner {
+  /** 16 hex digits of the sha256 of the public key. */
+  keyId: string
+  /** The raw Ed25519 public key, base64. */
+  publicKey: string
+  /** The trusted key's name at upload; null when the key was not trusted then. */
+  name: string | null
+  /** Whether the key was trusted when the signature was checked. */
+  trusted: boolean
+  /** The signature (base64) over the package's digest. */
+  signature: string
+  verifiedAt: string
 }
 
 export type InstanceState = 'installing' | 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'restarting' | 'failed' | 'stopping' | 'stopped'
@@ -135,7 +155,9 @@ export type VersionPatch = Partial<Pick<VersionRecord, 'replicas' | 'desired' | 
  */
 export interface StateStore {
   /** Records a package; idempotent by digest (a known digest returns the stored record unchanged). */
-  putPackage(p: Omit<PackageRecord, 'createdAt'>): PackageRecord
+  putPackage(p: Omit<PackageRecord, 'createdAt' | 'signer'> & { signer?: PackageSigner | null }): PackageRecord
+  /** Records (or clears, with null) the signer of a stored package; 404 `E_PACKAGE_NOT_FOUND`. */
+  setPackageSigner(digest: string, signer: PackageSigner | null): PackageRecord
   getPackage(digest: string): PackageRecord | undefined
   /** Sorted by name, then semver, then digest. */
   listPackages(): PackageRecord[]

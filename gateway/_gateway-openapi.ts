@@ -6,6 +6,8 @@ const error = { description: 'An error: `{"error": {"code", "message", "hint", "
 const ref = { name: 'ref', in: 'path', required: true, description: 'name@version', schema: { type: 'string' } }
 const runId = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } }
 const artifact = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$' } }
+const keyId = { name: 'keyId', in: 'path', required: true, description: '16 hex digits of the sha256 of the public key', schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }
+const signatureHeader = { name: 'X-Ferry-Signature', in: 'header', required: false, description: "base64 of the package's .sig file (`ferry pack --sign`)", schema: { type: 'string' } }
 const op = (summary: string, extra: Record<string, unknown> = {}) => ({ summary, tags: ['ferry'], security: [{ bearer: [] }], responses: { 200: json('OK'), 401: error, 404: error }, ...extra })
 
 /** The document, e.g. `mergeOpenApi(createGatewayOpenApi('0.1.0'), models)`. */
@@ -19,7 +21,7 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
       '/metrics': { get: { summary: 'Prometheus metrics', tags: ['ferry'], responses: { 200: { description: 'text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/api/packages': {
         get: op('List packages'),
-        post: op('Upload a package zip', { requestBody: { required: true, content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }, responses: { 200: json('already stored'), 201: json('stored'), 401: error, 413: error, 415: error, 422: error } }),
+        post: op('Upload a package zip (its signature in X-Ferry-Signature, or a multipart field "signature" before the file)', { parameters: [signatureHeader], requestBody: { required: true, content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }, responses: { 200: json('already stored'), 201: json('stored'), 400: error, 401: error, 403: error, 413: error, 415: error, 422: error } }),
       },
       '/api/packages/{digest}': {
         get: op('Show a package', { parameters: [{ name: 'digest', in: 'path', required: true, schema: { type: 'string' } }] }),
@@ -61,6 +63,13 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         get: op('Who the session (cookie) or token is, with the session\'s CSRF token'),
         post: { summary: 'Sign the console in: sets the HttpOnly session cookie', tags: ['ferry'], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['token'], additionalProperties: false, properties: { token: { type: 'string' }, remember: { type: 'boolean' } } } } } }, responses: { 201: json('signed in: `{name, role, csrf, expiresAt}`'), 401: error, 403: error } },
         delete: op('Sign out: ends the session and clears its cookie', { responses: { 204: { description: 'signed out' } } }),
+      '/api/trust': {
+        get: op('The trusted public keys, and whether uploads must be signed (--require-signed)'),
+        post: op('Trust a public key (its line as `ferry keygen` prints it)', { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['publicKey'], additionalProperties: false, properties: { publicKey: { type: 'string', pattern: '^ferry-ed25519 ' }, name: { type: 'string' } } } } } }, responses: { 200: json('already trusted'), 201: json('trusted'), 400: error, 401: error, 422: error } }),
+      },
+      '/api/trust/{keyId}': {
+        get: op('A trusted key', { parameters: [keyId] }),
+        delete: op('Stop trusting a key (packages it signed keep their recorded signer)', { parameters: [keyId] }),
       },
     },
     components: {

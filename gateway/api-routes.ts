@@ -16,6 +16,8 @@ import { pathAfter } from './_url-encoding.js'
 import { queryFlag } from './_query.js'
 import { createStreamRoutes } from './stream-routes.js'
 import { createRolloutRoutes, ROLLOUT_BODY_FIELDS } from './rollouts/rollout-routes.js'
+import { viewSigners } from './trust/signer-view.js'
+import { addSignedPackage, decodeSignature, SIGNATURE_HEADER, type SigningPolicy } from './trust/upload-signature.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
 const FILE_TYPES: Readonly<Record<string, string>> = {
@@ -52,9 +54,9 @@ async function storeReadingToTheEnd<T>(request: Readable, store: (file: Readable
 
 /**
  * Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond);
- * `inferenceTokens` names the active inference tokens of a model (listed with it).
+ * `signing` checks their signatures; `inferenceTokens` names the active inference tokens of a model (listed with it).
  */
-export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, options: { inferenceTokens?: (model: string) => string[] } = {}): Hono {
+export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, signing: SigningPolicy, options: { inferenceTokens?: (model: string) => string[] } = {}): Hono {
   const api = new Hono()
 
   api.post('/packages', async (c) => {
@@ -67,12 +69,18 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, opti
     if (!body) throw createGatewayError('E_BODY_INVALID', 'the body is empty: send the package zip')
     const stream = Readable.fromWeb(body as never)
     // Refusals name the upload (its file name when the form gives one), never the server's own files.
-    const store = (file: Readable, filename?: string) => deployer.addPackage(file, { maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
-    const pkg = multipart ? await readMultipartFile(stream, type, store) : await storeReadingToTheEnd(stream, store)
-    return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created }, pkg.created ? 201 : 200)
+    // The package's signature travels beside it (gateway/trust/upload-signature.ts): the header, or a form field before the file.
+    const store = async (file: Readable, filename?: string, fields: Record<string, string> = {}) => {
+      const header = c.req.header(SIGNATURE_HEADER)
+      const where = header !== undefined || !multipart ? 'the X-Ferry-Signature header' : 'the multipart field "signature"'
+      return addSignedPackage(deployer, signing, file, decodeSignature(header ?? fields['signature'], where), { where, maxBytes: maxUploadBytes, label: filename ? `the upload "${filename}"` : 'the upload' })
+    }
+    const pkg = multipart ? await readMultipartFile(stream, type, store) : await storeReadingToTheEnd(stream, (file) => store(file))
+    const [view] = viewSigners([pkg], await signing.keys.list())
+    return c.json({ digest: pkg.digest, name: pkg.name, version: pkg.version, size: pkg.size, created: pkg.created, signer: view!.signer }, pkg.created ? 201 : 200)
   })
-  api.get('/packages', (c) => c.json(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary)))
-  api.get('/packages/:digest', (c) => c.json(deployer.getPackage(c.req.param('digest'))))
+  api.get('/packages', async (c) => c.json(viewSigners(deployer.listPackages().map(({ descriptor: _d, manifest: _m, ...summary }) => summary), await signing.keys.list())))
+  api.get('/packages/:digest', async (c) => c.json(viewSigners([deployer.getPackage(c.req.param('digest'))], await signing.keys.list())[0]))
   api.get('/packages/:digest/files/*', async (c) => {
     const path = pathAfter(c.req.url, `/packages/${c.req.param('digest')}/files/`)
     const file = await deployer.openPackageFile(c.req.param('digest'), path)

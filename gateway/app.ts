@@ -20,6 +20,8 @@ import type { RequestHistory } from './request-history.js'
 import type { RunStore } from './run-store.js'
 import { createRunsRoutes } from './runs-routes.js'
 import type { TrackingTokens } from './tracking-token.js'
+import { createTrustRoutes } from './trust/trust-routes.js'
+import type { SigningPolicy } from './trust/upload-signature.js'
 
 export interface GatewayAppOptions {
   deployer: Deployer
@@ -36,6 +38,8 @@ export interface GatewayAppOptions {
   logError?: (error: unknown) => void
   /** The Gradio and Open Inference Protocol routes (gateway/protocols/), when served. */
   protocols?: { routes: Hono }
+  /** The trusted keys and whether uploads must be signed (gateway/trust/). */
+  signing: SigningPolicy
 }
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
@@ -100,7 +104,8 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.use('/api/*', createAuthMiddleware(authParts))
   app.use('/api/*', createStreamCutoff(authParts))
   app.route('/api', createAuthRoutes(authParts, options.auth.audit))
-  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
+  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
+  app.route('/api', createTrustRoutes(options.signing))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
   if (options.protocols) app.route('/', options.protocols.routes)
   return app

@@ -54,6 +54,8 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_TLS_OPTIONS_INCOMPLETE: { status: 400, hint: 'Give both --tls-cert FILE and --tls-key FILE (or FERRY_TLS_CERT and FERRY_TLS_KEY), or neither.' },
   E_TLS_FILE_UNREADABLE: { status: 400, hint: 'Check the path and that the user running ferry can read the file.' },
   E_TLS_PAIR_INVALID: { status: 400, hint: 'Give a PEM certificate and its unencrypted PEM private key, e.g. from `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem`.' },
+  // Trusted keys (/api/trust)
+  E_TRUSTED_KEY_NOT_FOUND: { status: 404, hint: 'List the trusted keys with `ferry trust list` (GET /api/trust); a key is named by its 16-hex-digit key id.' },
 })
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS

@@ -1,7 +1,7 @@
 /**
  * The gateway's options, resolved once: flag → environment variable (FERRY_PORT, FERRY_HOST,
  * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB, FERRY_UPSTREAM_TIMEOUT_MS, FERRY_TLS_CERT,
- * FERRY_TLS_KEY, FERRY_SESSION_MINUTES) → default. Nothing else in the gateway reads
+ * FERRY_TLS_KEY, FERRY_SESSION_MINUTES, FERRY_REQUIRE_SIGNED) → default. Nothing else in the gateway reads
  * process.env.
  */
 import { resolve } from 'node:path'
@@ -22,6 +22,8 @@ export interface GatewayOptions {
   tlsKey?: string
   /** How long a console session lasts (FERRY_SESSION_MINUTES, default 12 h). */
   sessionTtlMs?: number
+  /** Refuse uploads that are not signed by a trusted key (FERRY_REQUIRE_SIGNED=1). */
+  requireSigned?: boolean
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** How models are sandboxed: auto, bwrap or none; resolved with FERRY_SANDBOX by the deployer's options. */
@@ -41,6 +43,8 @@ export interface ResolvedGatewayOptions {
   /** Absolute paths of the TLS pair, or undefined for plain HTTP. */
   readonly tls: { readonly cert: string; readonly key: string } | undefined
   readonly sessionTtlMs: number
+  /** Uploads must be signed by a trusted key (`--require-signed`, FERRY_REQUIRE_SIGNED). */
+  readonly requireSigned: boolean
 }
 
 function parsePort(value: number | string): number {
@@ -52,6 +56,12 @@ function parsePort(value: number | string): number {
 function positive(what: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new UsageError(`the ${what} must be a positive number, not "${value}"`)
   return value
+}
+
+function parseFlag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false
+  if (value === '1' || value === 'true') return true
+  throw new UsageError(`${name} takes 1 or 0 (true or false), not "${value}"`)
 }
 
 /**
@@ -78,5 +88,6 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
     requestHistory: positive('request history size', options.requestHistory ?? Number(env['FERRY_REQUEST_HISTORY'] ?? 100_000)),
     tls: tlsCert !== undefined && tlsKey !== undefined ? Object.freeze({ cert: resolve(cwd, tlsCert), key: resolve(cwd, tlsKey) }) : undefined,
     sessionTtlMs: positive('session length', options.sessionTtlMs ?? Number(env['FERRY_SESSION_MINUTES'] ?? 720) * 60_000),
+    requireSigned: options.requireSigned ?? parseFlag('FERRY_REQUIRE_SIGNED', env['FERRY_REQUIRE_SIGNED']),
   })
 }

@@ -26,6 +26,8 @@ import { RequestHistory } from './request-history.js'
 import { RunStore } from './run-store.js'
 import { openTrackingDatabase } from './tracking-db.js'
 import { loadTrackingTokens } from './tracking-token.js'
+import { openTrustedKeys } from './trust/trusted-keys.js'
+import type { SigningPolicy } from './trust/upload-signature.js'
 
 export interface RunningGateway {
   url: string
@@ -37,6 +39,8 @@ export interface RunningGateway {
   deployer: Deployer
   /** Every route of the management API (method and pattern), e.g. for a test of each role against each. */
   apiRoutes: Array<{ method: string; path: string }>
+  /** The trusted keys and whether uploads must be signed. */
+  signing: SigningPolicy
   close(): Promise<void>
 }
 
@@ -77,14 +81,14 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes } = opened
+  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing } = opened
   // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
   handle = (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
 
   let closing: Promise<void> | undefined
   return {
-    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer, apiRoutes,
+    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer, apiRoutes, signing,
     close() {
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -149,7 +153,8 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const observability = createObservability(deployer, readFerryVersion())
   const protocols = createProtocols({ deployer, gatewayUrl: url, upstreamTimeoutMs: resolved.upstreamTimeoutMs, serverVersion: readFerryVersion() })
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined })
+  const signing: SigningPolicy = { requireSigned: resolved.requireSigned, keys: openTrustedKeys(resolved.dataDir) }
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
@@ -178,7 +183,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     },
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing }
 }
 
 function acceptsInference(header: string | undefined, model: string, legacyHash: string | undefined, tokens: TokenStore): boolean {

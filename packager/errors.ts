@@ -63,6 +63,14 @@ export const { ERRORS: PACKAGER_ERRORS, createError: createPackagerError } = def
   E_FIELD_HINT_UNKNOWN: { status: 422, hint: "Key the fields hints by the payload schema's property names." },
   E_FIELD_SHAPE_MISMATCH: { status: 422, hint: 'Give a shape whose product is the array length (minItems = maxItems), or use -1 for a variable dimension.' },
   E_CLASSIFICATION_FIELD_UNKNOWN: { status: 422, hint: "Name properties of the output schema in classification.label and classification.scores." },
+  // Signing (packager/signing/): keys, signatures, trust
+  E_KEY_EXISTS: { status: 409, hint: 'Choose another --name or --out: `ferry keygen` never overwrites a key.' },
+  E_KEY_NOT_FOUND: { status: 404, hint: 'Give the path of the .key file `ferry keygen` wrote.' },
+  E_KEY_INVALID: { status: 422, hint: 'Give the private .key file `ferry keygen` wrote to sign, and its one-line .pub ("ferry-ed25519 <base64> [name]") to trust.' },
+  E_SIGNATURE_MISSING: { status: 422, hint: 'Sign the package (`ferry pack --sign KEY`, or `ferry deploy --sign KEY`) and send its .sig with it (header X-Ferry-Signature).' },
+  E_SIGNATURE_INVALID: { status: 400, hint: 'Send the .sig file `ferry pack --sign` wrote, unchanged (base64 of its bytes in X-Ferry-Signature).' },
+  E_SIGNATURE_MISMATCH: { status: 422, hint: 'The package or its signature changed after signing: sign the package again with `ferry pack --sign KEY`.' },
+  E_SIGNER_UNTRUSTED: { status: 403, hint: 'Trust the signer\'s public key (`ferry trust add KEY.pub`, or --key for `ferry verify`), or sign with a trusted key.' },
 })
 
 export type PackagerErrorCode = keyof typeof PACKAGER_ERRORS

@@ -33,7 +33,7 @@ export function fakeDigest(label: string): string {
 }
 
 /** A package record to put, with a nested descriptor and manifest. */
-export function fakePackage(name = 'tiny', version = '1.0.0', label = `${name}@${version}`): Omit<PackageRecord, 'createdAt'> {
+export function fakePackage(name = 'tiny', version = '1.0.0', label = `${name}@${version}`): Omit<PackageRecord, 'createdAt' | 'signer'> {
   return {
     digest: fakeDigest(label), name, version, size: 1234,
     descriptor: { name, version, runtime: { type: 'node', entry: 'server.js' }, api: { endpoints: [{ method: 'POST', path: '/predict' }] } },
@@ -77,13 +77,32 @@ export function runStateStoreContract(name: string, open: OpenStateStore, option
       const input = fakePackage()
       const first = store.putPackage(input)
       assert.match(first.createdAt, ISO_MS)
-      assert.deepEqual({ ...first, createdAt: undefined }, { ...input, createdAt: undefined })
+      assert.deepEqual({ ...first, createdAt: undefined }, { ...input, createdAt: undefined, signer: null })
       await sleep(5)
       const again = store.putPackage({ ...input, size: 99, descriptor: { changed: true } })
       assert.deepEqual(again, first, 'a known digest returns the stored record unchanged')
       assert.deepEqual(store.getPackage(input.digest), first)
       assert.deepEqual(store.listPackages(), [first])
       assert.equal(store.getPackage(fakeDigest('nothing')), undefined)
+    })
+
+    test('a package keeps its signer: recorded with it or later, replaced, cleared, and across reopening', async (t) => {
+      const { store, dir } = await openStore(t)
+      const signer = { keyId: '0123456789abcdef', publicKey: 'A'.repeat(43) + '=', name: 'alice', trusted: true, signature: 'B'.repeat(86) + '==', verifiedAt: '2026-01-02T03:04:05.678Z' }
+      const signed = store.putPackage({ ...fakePackage('signed'), signer })
+      assert.deepEqual(signed.signer, signer)
+      const plain = store.putPackage(fakePackage('plain'))
+      assert.equal(plain.signer, null)
+      const untrusted = { ...signer, keyId: 'fedcba9876543210', name: null, trusted: false }
+      assert.deepEqual(store.setPackageSigner(plain.digest, untrusted).signer, untrusted)
+      assert.deepEqual({ ...store.getPackage(plain.digest)!, signer: null }, plain, 'nothing else changes')
+      assert.equal(store.setPackageSigner(signed.digest, null).signer, null)
+      store.setPackageSigner(signed.digest, signer)
+      assertFerryError(() => store.setPackageSigner(fakeDigest('nothing'), signer), 'E_PACKAGE_NOT_FOUND', 404)
+      store.close()
+      const reopened = await open(dir)
+      t.after(() => reopened.close())
+      assert.deepEqual(reopened.listPackages().map((p) => [p.name, p.signer]), [['plain', untrusted], ['signed', signer]])
     })
 
     test('listPackages is sorted by name, then semver', async (t) => {

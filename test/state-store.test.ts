@@ -123,3 +123,19 @@ test('timestamps come from the injected clock, in ISO 8601 with milliseconds', a
   const v = store.updateVersion('tiny', '1.0.0', { state: 'ready', tagged: true })
   assert.deepEqual([v.createdAt, v.stateChangedAt, v.taggedAt], ['2030-05-06T07:08:09.010Z', '2030-05-06T07:08:10.000Z', '2030-05-06T07:08:10.000Z'])
 })
+
+test('a state.db from before signed packages (schema 2) opens with its packages unsigned, and can record signers', async (t) => {
+  const dataDir = await makeTempDir(t)
+  const db = new Database(join(dataDir, 'state.db'))
+  const signerMigration = MIGRATIONS.findIndex((m) => m.includes('signer_key_id'))
+  for (const migration of MIGRATIONS.slice(0, signerMigration)) db.exec(migration)
+  db.pragma(`user_version = ${signerMigration}`)
+  db.prepare("INSERT INTO packages VALUES (?, 'old', '1.0.0', 1, '2026-01-01T00:00:00.000Z', '{}', '{}')").run('e'.repeat(64))
+  db.close()
+  const store = openSqliteStateStore(dataDir)
+  t.after(() => store.close())
+  assert.equal(readPragma(store.file, 'user_version'), MIGRATIONS.length)
+  assert.equal(store.getPackage('e'.repeat(64))?.signer, null)
+  const signer = { keyId: '0123456789abcdef', publicKey: `${'A'.repeat(43)}=`, name: null, trusted: false, signature: `${'B'.repeat(86)}==`, verifiedAt: '2026-01-02T00:00:00.000Z' }
+  assert.deepEqual(store.setPackageSigner('e'.repeat(64), signer).signer, signer)
+})

@@ -23,4 +23,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   infer: { summary: 'Call a model through the Open Inference Protocol v2 (tensors named in its metadata)', load: () => import('./commands/infer.js') as never },
   token: { summary: 'Create, list and revoke named tokens with roles (admin, deployer, viewer, inference)', load: () => import('./commands/token.js') as never },
   audit: { summary: 'Print the audit trail of management actions and refusals', load: () => import('./commands/audit.js') as never },
+  keygen: { summary: 'Make an Ed25519 key to sign packages with (pack --sign, deploy --sign)', load: () => import('./commands/keygen.js') as never },
+  verify: { summary: 'Check a package\'s signature offline and say who signed it', load: () => import('./commands/verify.js') as never },
+  trust: { summary: 'Add, list or remove the public keys the server trusts', load: () => import('./commands/trust.js') as never },
 }

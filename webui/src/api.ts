@@ -81,15 +81,18 @@ export const api = {
 export const seg = (value: string) => encodeURIComponent(value)
 
 /**
- * Uploads a package zip with progress (0..1, or null when the size is unknown).
+ * Uploads a package zip with progress (0..1, or null when the size is unknown), with the text of
+ * its .sig file when it is signed.
  * @example
  * const pkg = await uploadPackage(file, (p) => { bar.value = p ?? 0 })
  */
-export function uploadPackage(file: Blob, onProgress: (fraction: number | null) => void): Promise<PackageSummary> {
+export function uploadPackage(file: Blob, onProgress: (fraction: number | null) => void, signature?: string): Promise<PackageSummary> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     xhr.open('POST', '/api/packages')
-    for (const [key, value] of Object.entries(authHeaders({ 'content-type': 'application/zip' }))) xhr.setRequestHeader(key, value)
+    // The package's .sig travels beside it, as the base64 of its bytes (gateway/trust/upload-signature.ts).
+    const extra: Record<string, string> = signature ? { 'content-type': 'application/zip', 'x-ferry-signature': btoa(signature) } : { 'content-type': 'application/zip' }
+    for (const [key, value] of Object.entries(authHeaders(extra))) xhr.setRequestHeader(key, value)
     xhr.upload.onprogress = (event) => onProgress(event.lengthComputable ? event.loaded / event.total : null)
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as PackageSummary)

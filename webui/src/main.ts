@@ -18,6 +18,7 @@ import { renderTry } from './pages/try.js'
 import { renderRollout, renderRollouts } from './pages/rollouts.js'
 import { renderTokens } from './pages/tokens.js'
 import { renderAudit } from './pages/audit.js'
+import { renderTrust } from './pages/trust.js'
 import { addRoute, href, matchRoute, type Cleanup } from './router.js'
 
 addRoute('/', 'Overview', renderOverview)
@@ -31,8 +32,10 @@ addRoute('/rollouts/:name', 'Rollout', renderRollout)
 addRoute('/tokens', 'Tokens', renderTokens)
 addRoute('/audit', 'Audit', renderAudit)
 
-const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts'], ['Tokens', 'tokens'], ['Audit', 'audit']]
-const ADMIN_PAGES = new Set(['/tokens', '/audit'])
+addRoute('/trust', 'Trusted keys', renderTrust)
+
+const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts'], ['Tokens', 'tokens'], ['Audit', 'audit'], ['Trust', 'trust']]
+const ADMIN_PAGES = new Set(['/tokens', '/audit', '/trust'])
 
 const main = h('main', { id: 'main', tabindex: '-1' })
 const liveDot = h('span', { class: 'live', role: 'status' })

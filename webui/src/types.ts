@@ -51,6 +51,26 @@ export interface PackageSummary {
   size: number
   createdAt?: string
   created?: boolean
+  /** Who signed it, as checked at upload (gateway/trust/signer-view.ts); null: unsigned. */
+  signer?: PackageSigner | null
+}
+
+export interface PackageSigner {
+  keyId: string
+  publicKey: string
+  name: string | null
+  trusted: boolean
+  verifiedAt: string
+  /** Where the key stands now: trusted, removed from trust since the upload, or never trusted. */
+  trust: 'trusted' | 'removed' | 'unknown'
+}
+
+export interface TrustedKey {
+  keyId: string
+  name: string
+  publicKey: string
+  line: string
+  addedAt: string
 }
 
 export interface PackageRecord extends PackageSummary {

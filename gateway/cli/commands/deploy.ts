@@ -1,7 +1,8 @@
 /**
  * `ferry deploy <zip|dir>`: packs a folder first, uploads the zip with a progress bar, deploys it
  * and waits until it is ready; prints name@version and its URL. With --git-tag, tags the model's
- * git repository `name@version` once the version is ready, never when it failed.
+ * git repository `name@version` once the version is ready, never when it failed. With --sign KEY
+ * the package is signed and the signature sent with it; a zip's `<zip>.sig` is sent when present.
  */
 import { createReadStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
@@ -11,12 +12,16 @@ import { Readable } from 'node:stream'
 import { execa } from 'execa'
 import type { InstanceInfo } from '../../../deployer/index.js'
 import { UsageError } from '../../../packager/ferry-error.js'
+import { hashFile } from '../../../packager/hash-file.js'
 import { packFolder } from '../../../packager/pack.js'
+import { readSignatureFile, serializeSignature, signatureFilePath, signDigest } from '../../../packager/signing/index.js'
+import { SIGNATURE_HEADER } from '../../trust/upload-signature.js'
 import { createProgressBar } from '../_progress-bar.js'
 import { CLIENT_OPTIONS, createApiClient } from '../_client.js'
+import { readSignOption } from '../_signing-key.js'
 import { defineCommand } from '../command.js'
 
-interface DeployResult { ref: string; url: string; digest: string; state: string; aliases: string[]; gitTag?: string; rollout?: { id: number; strategy: string; status: string; weight: number; stable: string | null } }
+interface DeployResult { ref: string; url: string; digest: string; state: string; aliases: string[]; gitTag?: string; rollout?: { id: number; strategy: string; status: string; weight: number; stable: string | null }; signer?: { keyId: string; name: string | null; trust: string } | null }
 
 /** --flag → the API's rollout field, and whether it is a number. */
 const ROLLOUT_FLAGS: Record<string, { field: string; number: boolean }> = {
@@ -53,6 +58,8 @@ function uploadStream(path: string, onBytes: (n: number) => void): ReadableStrea
 export default defineCommand<DeployResult>({
   usage: 'ferry deploy <zip|dir> [--replicas N] [--alias NAME] [--bump] [--git-tag] [--strategy replace|canary|shadow|manual] [--step N --max-weight N --interval 30s --threshold N] [--mirror N --compare /ptr] [--keep-warm N] [--gateway URL] [--token TOKEN]',
   description: 'Upload a package (a folder is packed first), deploy it, wait until every replica is healthy and its examples pass, then roll it out by the strategy (default: the descriptor\'s, else replace). Prints name@version and its URL.',
+  usage: 'ferry deploy <zip|dir> [--replicas N] [--alias NAME] [--bump] [--git-tag] [--sign KEY] [--gateway URL] [--token TOKEN]',
+  description: 'Upload a package (a folder is packed first), deploy it and wait until every replica is healthy. Prints name@version and its URL.',
   options: {
     replicas: { type: 'string', value: 'N', description: 'replicas to run (default: the descriptor\'s)' },
     alias: { type: 'string', value: 'NAME', description: 'also point this alias at the version once ready' },
@@ -72,6 +79,7 @@ export default defineCommand<DeployResult>({
     'min-agreement': { type: 'string', value: 'P', description: 'shadow: agreement promotion requires' },
     'keep-warm': { type: 'string', value: 'N', description: 'previous versions kept running for an instant rollback (default 1)' },
     'no-acceptance': { type: 'boolean', description: 'skip sending the descriptor\'s examples before traffic' },
+    sign: { type: 'string', value: 'KEY', description: 'sign the package with this private key and send the signature with it (a zip\'s <zip>.sig is sent without it)' },
     ...CLIENT_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
@@ -87,15 +95,17 @@ export default defineCommand<DeployResult>({
     let scratch: string | undefined
     try {
       let zip = target
+      let digest: string | undefined
       if (info.isDirectory()) {
         scratch = await mkdtemp(join(tmpdir(), 'ferry-deploy-'))
-        zip = (await packFolder({ dir: target, outDir: scratch, signal: context.signal })).path
+        ;({ path: zip, sha256: digest } = await packFolder({ dir: target, outDir: scratch, signal: context.signal }))
       }
+      const signature = key ? signDigest(key, digest ?? (await hashFile(zip)).sha256) : await readSignatureFile(signatureFilePath(zip))
       const size = (await stat(zip)).size
       const bar = createProgressBar(context.stderr, 'uploading', context.interactive && !context.json)
       let sent = 0
-      const pkg = await client.call<{ digest: string; name: string; version: string }>('POST', '/packages', {
-        headers: { 'content-type': 'application/zip', 'content-length': String(size) },
+      const pkg = await client.call<{ digest: string; name: string; version: string; signer: DeployResult['signer'] }>('POST', '/packages', {
+        headers: { 'content-type': 'application/zip', 'content-length': String(size), ...(signature ? { [SIGNATURE_HEADER]: Buffer.from(serializeSignature(signature)).toString('base64') } : {}) },
         body: uploadStream(zip, (n) => bar.update((sent += n), size)),
         duplex: 'half',
       })
@@ -115,4 +125,5 @@ export default defineCommand<DeployResult>({
     }
   },
   render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.rollout ? `\nrollout ${r.rollout.id}: ${r.rollout.strategy} ${r.rollout.status}${r.rollout.status === 'running' ? ` at ${r.rollout.weight} %, \`ferry rollout status ${r.ref.split('@')[0]}\` to follow it` : ''}` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
+  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.signer ? `\nsigned by ${r.signer.name ?? r.signer.keyId} (key ${r.signer.keyId}, ${r.signer.trust})` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
 })

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { isFerryError } from '../../../packager/ferry-error.js'
 import { packFolder } from '../../../packager/pack.js'
+import { readSignatureFile, signatureFilePath } from '../../../packager/signing/index.js'
+import { addSignedPackage } from '../../trust/upload-signature.js'
 import { startGateway, type RunningGateway } from '../../server.js'
 import { defineCommand, type CommandContext } from '../command.js'
 
@@ -18,8 +20,12 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
       try {
         const absolute = resolve(context.cwd, path)
         context.stderr.write(`  deploying ${path} (packing, installing its dependencies, waiting until healthy)…\n`)
-        const zip = (await stat(absolute)).isDirectory() ? (await packFolder({ dir: absolute, outDir: join(scratch, String(deployed.length)) })).path : absolute
-        const info = await gateway.deployer.deploy({ package: (await gateway.deployer.addPackage(zip)).digest })
+        const folder = (await stat(absolute)).isDirectory()
+        const zip = folder ? (await packFolder({ dir: absolute, outDir: join(scratch, String(deployed.length)) })).path : absolute
+        // Under the same signature policy as an upload: a zip's <zip>.sig is checked, a folder is unsigned.
+        const signature = folder ? undefined : await readSignatureFile(signatureFilePath(zip))
+        const pkg = await addSignedPackage(gateway.deployer, gateway.signing, zip, signature, { where: folder ? `${path} (a folder: unsigned)` : signatureFilePath(zip) })
+        const info = await gateway.deployer.deploy({ package: pkg.digest })
         deployed.push(info.ref)
         context.stderr.write(`  deployed ${info.ref}  ${gateway.url}/models/${info.name}/\n`)
       } catch (error) {
@@ -34,7 +40,7 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
 }
 
 export default defineCommand<ServeResult>({
-  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--sandbox auto|bwrap|none] [--deploy PATH]… [--tls-cert FILE --tls-key FILE]',
+  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--sandbox auto|bwrap|none] [--deploy PATH]… [--tls-cert FILE --tls-key FILE] [--require-signed]',
   description: 'Run the gateway and supervise every deployed version until SIGTERM or Ctrl-C. Options: flag, then FERRY_PORT / FERRY_HOST / FERRY_HOME / FERRY_TOKEN, then defaults.',
   options: {
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
@@ -44,6 +50,7 @@ export default defineCommand<ServeResult>({
     sandbox: { type: 'string', value: 'MODE', description: 'auto (default: bubblewrap when installed), bwrap (refuse to start without it) or none; FERRY_SANDBOX' },
     'tls-cert': { type: 'string', value: 'FILE', description: 'serve HTTPS with this PEM certificate (with --tls-key; default FERRY_TLS_CERT)' },
     'tls-key': { type: 'string', value: 'FILE', description: 'the PEM private key of --tls-cert (default FERRY_TLS_KEY)' },
+    'require-signed': { type: 'boolean', description: 'refuse packages that are not signed by a trusted key (`ferry trust`); FERRY_REQUIRE_SIGNED=1' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values }, context) {
@@ -55,6 +62,7 @@ export default defineCommand<ServeResult>({
       ...(values['sandbox'] !== undefined ? { sandbox: values['sandbox'] as string } : {}),
       ...(values['tls-cert'] !== undefined ? { tlsCert: values['tls-cert'] as string } : {}),
       ...(values['tls-key'] !== undefined ? { tlsKey: values['tls-key'] as string } : {}),
+      ...(values['require-signed'] ? { requireSigned: true } : {}),
     })
     const { sandbox } = gateway.deployer
     if (sandbox.warning) context.stderr.write(`ferry: warning: ${sandbox.warning}\n`)
@@ -68,6 +76,7 @@ export default defineCommand<ServeResult>({
       `  runs     ${gateway.url}/api/runs   (tracked runs; prediction history at /api/requests)`,
       `  data     ${gateway.dataDir}`,
       `  sandbox  ${sandbox.mode === 'bwrap' ? `bubblewrap${sandbox.ownUser ? ', each version as its own user' : ''}` : 'none: models run with the server\'s user and see its files'}`,
+      `  signing  ${gateway.signing.requireSigned ? 'uploads must be signed by a trusted key' : 'signatures checked when present'} (trusted keys: ${gateway.signing.keys.dir})`,
       '',
     ].join('\n'))
     const deployed = await deployAtStart(gateway, (values['deploy'] as string[] | undefined) ?? [], context)

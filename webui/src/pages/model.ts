@@ -1,7 +1,8 @@
 /**
  * A model's page: its versions with state and aliases (promote, stop, start, restart, remove),
  * roll back `latest`, move any alias, live logs with follow and filter, its part of the API docs,
- * its prediction history and its inference token. Versions and aliases update live.
+ * its prediction history and its inference token; who signed each version's package. Versions
+ * and aliases update live.
  */
 import { api, seg } from '../api.js'
 import { aliasChips, stateBadge } from '../components/badge.js'
@@ -11,13 +12,14 @@ import { createLogView, modelLogs } from '../components/log-view.js'
 import { modelApiSection } from '../components/model-api.js'
 import { modelTokenSection } from '../components/model-token.js'
 import { runAction } from '../components/notice.js'
+import { signerBadge } from '../components/signer.js'
 import { dataTable } from '../components/table.js'
 import { field, h, replace } from '../dom.js'
 import { formatTime } from '../format.js'
 import { refreshInstances, watchInstances } from '../live.js'
 import { href, type Cleanup, type Route } from '../router.js'
 import { compareVersions } from '../semver.js'
-import type { InstanceInfo, ModelInfo } from '../types.js'
+import type { InstanceInfo, ModelInfo, PackageSigner, PackageSummary } from '../types.js'
 import { versionActions } from './model-actions.js'
 
 /** The version `latest` would roll back to: the newest tagged, ready one older than it. */
@@ -32,6 +34,13 @@ export function rollbackTarget(versions: InstanceInfo[]): { from: string; to: st
 export function renderModel(main: HTMLElement, route: Route): Cleanup {
   const name = route.params['name']!
   let versions: InstanceInfo[] = []
+  /** Who signed each version's package, by digest (GET /api/packages). */
+  const signers = new Map<string, PackageSigner | null>()
+  const loadSigners = () => api.get<PackageSummary[]>('/packages').then((packages) => {
+    for (const p of packages) signers.set(p.digest, p.signer ?? null)
+    for (const v of versions) if (!signers.has(v.digest)) signers.set(v.digest, null)
+    render()
+  }).catch(() => undefined)
   let selected = route.query.get('version') ?? ''
   const description = h('p', { class: 'muted' })
   const rollback = h('button', { type: 'button' }, 'Roll back')
@@ -80,6 +89,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
       { label: 'Aliases', cell: (v) => aliasChips(v.aliases) },
       { label: 'Replicas', kind: 'num', cell: (v) => `${v.replicas.filter((r) => r.state === 'ready').length}/${v.replicaCount}` },
       { label: 'Since', cell: (v) => formatTime(v.since) },
+      { label: 'Signed by', cell: (v) => (signers.has(v.digest) ? signerBadge(signers.get(v.digest)) : '…') },
       { label: 'Actions', kind: 'actions', cell: (v) => versionActions(v) },
     ], [...versions].reverse(), { caption: `Versions of ${name}`, rowKey: (v) => v.ref, empty: h('p', null, `No versions of ${name}. `, h('a', { href: href('deploy') }, 'Deploy one'), '.') }))
     renderAliases()
@@ -101,6 +111,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
   const unwatch = watchInstances((list) => {
     versions = list.filter((i) => i.name === name).sort((a, b) => compareVersions(a.version, b.version))
     render()
+    if (versions.some((v) => !signers.has(v.digest))) void loadSigners()
   })
   api.get<ModelInfo[]>('/models').then((models) => {
     const model = models.find((m) => m.name === name)
@@ -108,6 +119,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     tokenRequired = model?.inferenceTokenRequired ?? false
     render()
   }).catch(() => undefined)
+  void loadSigners()
 
   replace(main,
     h('div', { class: 'page-head' },

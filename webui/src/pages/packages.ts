@@ -1,10 +1,11 @@
 /**
  * Packages: upload a zip (drag and drop or the file chooser, with progress and field-by-field
- * validation errors) and the stored packages with name, version, digest and size; deploy or
+ * validation errors) and the stored packages with name, version, signer, digest and size; deploy or
  * delete one (a package a version uses cannot be deleted: the server says which).
  */
 import { api, seg } from '../api.js'
 import { errorBox, runAction } from '../components/notice.js'
+import { signerBadge } from '../components/signer.js'
 import { dataTable } from '../components/table.js'
 import { uploadZone } from '../components/upload.js'
 import { h, replace } from '../dom.js'
@@ -58,6 +59,7 @@ export function renderPackages(main: HTMLElement): Cleanup {
         { label: 'Name', cell: (p) => h('strong', null, p.name) },
         { label: 'Version', cell: (p) => p.version },
         { label: 'Digest', cell: (p) => h('code', { title: p.digest, class: 'digest' }, shortDigest(p.digest)) },
+        { label: 'Signed by', cell: (p) => signerBadge(p.signer) },
         { label: 'Size', kind: 'num', cell: (p) => formatBytes(p.size) },
         { label: 'Uploaded', cell: (p) => formatTime(p.createdAt) },
         { label: 'Contents', kind: 'wide', cell: inspector },
