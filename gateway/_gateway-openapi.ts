@@ -63,6 +63,7 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         get: op('Who the session (cookie) or token is, with the session\'s CSRF token'),
         post: { summary: 'Sign the console in: sets the HttpOnly session cookie', tags: ['ferry'], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['token'], additionalProperties: false, properties: { token: { type: 'string' }, remember: { type: 'boolean' } } } } } }, responses: { 201: json('signed in: `{name, role, csrf, expiresAt}`'), 401: error, 403: error } },
         delete: op('Sign out: ends the session and clears its cookie', { responses: { 204: { description: 'signed out' } } }),
+      },
       '/api/trust': {
         get: op('The trusted public keys, and whether uploads must be signed (--require-signed)'),
         post: op('Trust a public key (its line as `ferry keygen` prints it)', { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['publicKey'], additionalProperties: false, properties: { publicKey: { type: 'string', pattern: '^ferry-ed25519 ' }, name: { type: 'string' } } } } } }, responses: { 200: json('already trusted'), 201: json('trusted'), 400: error, 401: error, 422: error } }),

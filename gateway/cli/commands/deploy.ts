@@ -56,10 +56,8 @@ function uploadStream(path: string, onBytes: (n: number) => void): ReadableStrea
 }
 
 export default defineCommand<DeployResult>({
-  usage: 'ferry deploy <zip|dir> [--replicas N] [--alias NAME] [--bump] [--git-tag] [--strategy replace|canary|shadow|manual] [--step N --max-weight N --interval 30s --threshold N] [--mirror N --compare /ptr] [--keep-warm N] [--gateway URL] [--token TOKEN]',
+  usage: 'ferry deploy <zip|dir> [--replicas N] [--alias NAME] [--bump] [--git-tag] [--strategy replace|canary|shadow|manual] [--step N --max-weight N --interval 30s --threshold N] [--mirror N --compare /ptr] [--keep-warm N] [--sign KEY] [--gateway URL] [--token TOKEN]',
   description: 'Upload a package (a folder is packed first), deploy it, wait until every replica is healthy and its examples pass, then roll it out by the strategy (default: the descriptor\'s, else replace). Prints name@version and its URL.',
-  usage: 'ferry deploy <zip|dir> [--replicas N] [--alias NAME] [--bump] [--git-tag] [--sign KEY] [--gateway URL] [--token TOKEN]',
-  description: 'Upload a package (a folder is packed first), deploy it and wait until every replica is healthy. Prints name@version and its URL.',
   options: {
     replicas: { type: 'string', value: 'N', description: 'replicas to run (default: the descriptor\'s)' },
     alias: { type: 'string', value: 'NAME', description: 'also point this alias at the version once ready' },
@@ -92,6 +90,7 @@ export default defineCommand<DeployResult>({
     const replicas = values['replicas'] === undefined ? undefined : Number(values['replicas'])
     if (replicas !== undefined && !Number.isInteger(replicas)) throw new UsageError(`--replicas takes a whole number, not "${values['replicas']}"`)
     const rolloutFields = readRolloutFlags(values)
+    const key = await readSignOption(values['sign'], context)
     let scratch: string | undefined
     try {
       let zip = target
@@ -112,7 +111,8 @@ export default defineCommand<DeployResult>({
       bar.done()
       if (!context.json) context.stderr.write(`uploaded ${pkg.name} ${pkg.digest.slice(0, 12)}; starting…\n`)
       const deployed = await client.call<InstanceInfo>('POST', '/deployments', { json: { package: pkg.digest, ...(replicas ? { replicas } : {}), ...(values['alias'] ? { alias: values['alias'] } : {}), ...(values['bump'] ? { bump: true } : {}), ...rolloutFields } })
-      const result: DeployResult = { ref: deployed.ref, url: `${client.gateway}/models/${deployed.ref}/`, digest: pkg.digest, state: deployed.state, aliases: deployed.aliases }
+      const signer = pkg.signer ? { keyId: pkg.signer.keyId, name: pkg.signer.name, trust: pkg.signer.trust } : null
+      const result: DeployResult = { ref: deployed.ref, url: `${client.gateway}/models/${deployed.ref}/`, digest: pkg.digest, state: deployed.state, aliases: deployed.aliases, signer }
       const rollout = (await client.call<Array<{ id: number; candidate: string; strategy: string; status: string; weight: number; stable: string | null }>>('GET', `/rollouts?model=${encodeURIComponent(deployed.name)}&limit=1`))[0]
       if (rollout && rollout.candidate === deployed.version) result.rollout = { id: rollout.id, strategy: rollout.strategy, status: rollout.status, weight: rollout.weight, stable: rollout.stable }
       if (values['git-tag']) {
@@ -124,6 +124,5 @@ export default defineCommand<DeployResult>({
       if (scratch) await rm(scratch, { recursive: true, force: true })
     }
   },
-  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.rollout ? `\nrollout ${r.rollout.id}: ${r.rollout.strategy} ${r.rollout.status}${r.rollout.status === 'running' ? ` at ${r.rollout.weight} %, \`ferry rollout status ${r.ref.split('@')[0]}\` to follow it` : ''}` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
-  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.signer ? `\nsigned by ${r.signer.name ?? r.signer.keyId} (key ${r.signer.keyId}, ${r.signer.trust})` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
+  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.rollout ? `\nrollout ${r.rollout.id}: ${r.rollout.strategy} ${r.rollout.status}${r.rollout.status === 'running' ? ` at ${r.rollout.weight} %, \`ferry rollout status ${r.ref.split('@')[0]}\` to follow it` : ''}` : ''}${r.signer ? `\nsigned by ${r.signer.name ?? r.signer.keyId} (key ${r.signer.keyId}, ${r.signer.trust})` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
 })
