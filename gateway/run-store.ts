@@ -64,6 +64,8 @@ export class RunStore {
       update: db.prepare('UPDATE runs SET status = @status, ended_at = @ended_at, params = @params, metrics = @metrics, tags = @tags, request_id = @request_id, text = @text WHERE id = @id'),
       get: db.prepare('SELECT * FROM runs WHERE id = ?'),
       getMany: db.prepare('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
+      searchCutoff: db.prepare('SELECT rowid AS id FROM runs_fts WHERE runs_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?'),
+      searchRanked: db.prepare('SELECT rowid AS id, bm25(runs_fts) AS score FROM runs_fts WHERE runs_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?'),
       artifactsOf: db.prepare("SELECT run_id, name, size, content_type FROM run_artifacts WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY name"),
       upsertArtifact: db.prepare('INSERT INTO run_artifacts (run_id, name, size, content_type, sha256, created_at) VALUES (@run_id, @name, @size, @content_type, @sha256, @created_at) ON CONFLICT (run_id, name) DO UPDATE SET size = excluded.size, content_type = excluded.content_type, sha256 = excluded.sha256, created_at = excluded.created_at'),
     }
@@ -122,9 +124,9 @@ export class RunStore {
     // Rank the newest RANKED_WINDOW matches only: FTS5 walks its index newest first and stops, so a
     // word in every run costs what a rare one does; the best of them comes first (BM25, on the
     // index alone), then only the page's rows and snippets are read.
-    const cutoff = (this.db.prepare('SELECT rowid AS id FROM runs_fts WHERE runs_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?').get(match, RANKED_WINDOW - 1) as { id: number } | undefined)?.id ?? 0
+    const cutoff = (this.statements.searchCutoff.get(match, RANKED_WINDOW - 1) as { id: number } | undefined)?.id ?? 0
     const ranked = (kept.length === 0
-      ? this.db.prepare('SELECT rowid AS id, bm25(runs_fts) AS score FROM runs_fts WHERE runs_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?').all(match, cutoff, filter.limit ?? 100)
+      ? this.statements.searchRanked.all(match, cutoff, filter.limit ?? 100)
       : this.db.prepare(`SELECT runs.id AS id, bm25(runs_fts) AS score FROM runs_fts JOIN runs ON runs.id = runs_fts.rowid WHERE runs_fts MATCH ? AND runs_fts.rowid >= ?${kept.map(([sql]) => ` AND ${sql}`).join('')} ORDER BY score LIMIT ?`)
         .all(match, cutoff, ...kept.map(([, value]) => value), filter.limit ?? 100)) as Array<{ id: number; score: number }>
     if (ranked.length === 0) return []
