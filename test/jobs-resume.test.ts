@@ -92,6 +92,8 @@ test('a cancelled job keeps the results it had, runs nothing more, and says it w
   const ferry = await startFerryServe(t, { args: ['--sandbox', 'none'], env: { TMPDIR: tmp } })
   await ferry.deployFolder(MODEL)
   const job = await submit(ferry, Array.from({ length: 40 }, (_, i) => ({ i, ms: 300 })), 2)
+  // A reader following the results as they come: it ends when the job is cancelled.
+  const following = ferry.api(`/api/jobs/${job.id}/results?follow=1`).then((res) => res.text())
   await poll(ferry, job.id, (j) => j.done >= 3)
   const cancelled = await ferry.api(`/api/jobs/${job.id}/cancel`, { method: 'POST' })
   assert.equal(cancelled.status, 200)
@@ -102,6 +104,8 @@ test('a cancelled job keeps the results it had, runs nothing more, and says it w
   assert.equal(kept.status, 'cancelled', 'the results answer says the job was cancelled')
   assert.equal(kept.results.length, view.done, 'the results kept up to the cancel, nothing after')
   assert.ok(kept.results.every((r) => r.ok))
+  const followed = (await following).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Result)
+  assert.deepEqual(followed.map((r) => r.seq), kept.results.map((r) => r.seq), 'the follower got each result as it came, and its answer ended with the job')
   const calls = await callCounts(logFile)
   assert.ok([...calls.values()].reduce((a, b) => a + b, 0) <= view.done + 2, 'nothing was sent after the cancel but the calls then in flight')
   const again = await ferry.api(`/api/jobs/${job.id}/cancel`, { method: 'POST' })

@@ -94,11 +94,19 @@ test('ferry job submit --wait, status, results: the CLI over the same API', { ti
   assert.match(status.stdout, new RegExp(`job ${job.id}  echo POST /predict  finished  3/3 done \\(3 ok, 0 failed\\)`))
   const list = await runFerry(['job', 'status', '--json', ...client])
   assert.deepEqual((JSON.parse(list.stdout) as Job[]).map((j) => j.id), [job.id])
+  const usage = await runFerry(['job', 'submit', 'echo', '/predict', ...client], { cwd: dir })
+  assert.equal(usage.code, 2, 'no inputs given is a usage error')
+  assert.match(usage.stderr, /--inputs FILE .* or --zip FILE/)
 
   const results = await runFerry(['job', 'results', String(job.id), ...client])
   assert.equal(results.code, 0, results.stderr)
   const lines = results.stdout.trim().split('\n').map((l) => JSON.parse(l) as Result)
   assert.deepEqual(lines.map((r) => r.output).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), [{ echo: { q: 'one' } }, { echo: { q: 'three' } }, { echo: { q: 'two' } }])
+
+  await writeFile(join(dir, 'pages.zip'), encodeZip([{ name: 'p1.json', data: Buffer.from('{"p":1}') }, { name: 'p2.json', data: Buffer.from('{"p":2}') }]))
+  const zipped = await runFerry(['job', 'submit', 'echo', 'predict', '--zip', 'pages.zip', '--concurrency', '2', '--wait', ...client], { cwd: dir })
+  assert.equal(zipped.code, 0, zipped.stderr)
+  assert.match(zipped.stdout, /echo POST \/predict {2}finished {2}2\/2 done \(2 ok, 0 failed\)/)
 
   const cancel = await runFerry(['job', 'cancel', String(job.id), ...client])
   assert.equal(cancel.code, 1)
@@ -109,7 +117,7 @@ test('ferry job submit --wait, status, results: the CLI over the same API', { ti
 })
 
 test('bad submits are refused with their code and leave no job and no file behind', { timeout: 180_000 }, async (t) => {
-  const ferry = await startFerryServe(t, { args: ['--sandbox', 'none'], env: { FERRY_JOB_MAX_INPUTS: '5' } })
+  const ferry = await startFerryServe(t, { args: ['--sandbox', 'none'], env: { FERRY_JOB_MAX_INPUTS: '5', FERRY_JOB_MAX_INPUT_BYTES: '1024' } })
   await ferry.deployFolder(ferryPath('examples', 'echo'))
   const refused = async (init: RequestInit, path = '/api/jobs') => {
     const res = await ferry.api(path, init)
@@ -131,6 +139,8 @@ test('bad submits are refused with their code and leave no job and no file behin
     ['an empty zip', zip([{ name: 'empty/', mode: 0o40755 }]), { status: 400, code: 'E_JOB_INPUTS_EMPTY' }, '?model=echo&endpoint=/predict'],
     ['a zip of too many files', zip(Array.from({ length: 6 }, (_, i) => ({ name: `${i}.json`, data: Buffer.from('1') }))), { status: 413, code: 'E_JOB_TOO_MANY_INPUTS' }, '?model=echo&endpoint=/predict'],
     ['a zip with an encrypted entry', zip([{ name: 'a.json', data: Buffer.from('1') }, { name: 'b.json', data: Buffer.from('2'), flags: 1 }]), { status: 400, code: 'E_JOB_ZIP_INVALID' }, '?model=echo&endpoint=/predict'],
+    ['a zip with a file over the limit per input', zip([{ name: 'a.json', data: Buffer.from('1') }, { name: 'big.json', data: Buffer.alloc(2048, 0x20), method: 8 }]), { status: 400, code: 'E_JOB_ZIP_INVALID' }, '?model=echo&endpoint=/predict'],
+    ['a zip whose entry lies about its size', zip([{ name: 'a.json', data: Buffer.alloc(4096, 0x20), method: 8, declaredSize: 10 }]), { status: 400, code: 'E_JOB_ZIP_INVALID' }, '?model=echo&endpoint=/predict'],
     ['a zip without its model', zip([{ name: 'a.json', data: Buffer.from('1') }]), { status: 400, code: 'E_BODY_INVALID', path: '/model' }, '?endpoint=/predict'],
   ]
   for (const [what, init, expected, query] of cases) {
