@@ -8,7 +8,7 @@ import type { Deployer } from '../../deployer/index.js'
 import { openJobsDatabase } from './jobs-db.js'
 import { resolveJobOptions, type JobOptions, type ResolvedJobOptions } from './job-options.js'
 import { createJobRoutes } from './job-routes.js'
-import { JobRunner } from './job-runner.js'
+import { JobRunner, type JobControl } from './job-runner.js'
 import { JobService } from './job-service.js'
 import { JobStore } from './job-store.js'
 
@@ -46,12 +46,13 @@ export function openJobs(parts: JobsParts): Jobs {
   let runner: JobRunner | undefined
   const jobsDir = join(parts.dataDir, 'jobs')
   // The routes reach the runner through this stand-in, so they can be mounted before the server listens.
-  const lazy = {
-    start: (job: Parameters<JobRunner['start']>[0]) => runner?.start(job),
-    cancel: (id: number) => (runner ? runner.cancel(id) : store.end(id, 'cancelled')),
-    activity: (id: number) => runner?.activity(id),
-    watch: (id: number, listener: () => void) => (runner ? runner.watch(id, listener) : () => {}),
-  } as unknown as JobRunner
+  // Before it starts, a submitted job only waits in jobs.db (marked running): start() resumes it.
+  const lazy: JobControl = {
+    start: (job) => runner?.start(job),
+    cancel: (id) => (runner ? runner.cancel(id) : store.end(id, 'cancelled')),
+    activity: (id) => runner?.activity(id),
+    watch: (id, listener) => (runner ? runner.watch(id, listener) : () => {}),
+  }
   const service = new JobService({ store, runner: lazy, deployer: parts.deployer, guarded: parts.guarded, options, jobsDir })
   return {
     routes: createJobRoutes(service, store, lazy, options.maxJobBytes),

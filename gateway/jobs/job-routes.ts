@@ -11,7 +11,7 @@ import { createGatewayError } from '../errors.js'
 import { readLimitedBody } from '../_json-body.js'
 import { readMultipartFile } from '../_multipart-upload.js'
 import { queryFlag, queryInteger, queryString } from '../_query.js'
-import type { JobRunner } from './job-runner.js'
+import type { JobControl } from './job-runner.js'
 import type { JobService, JobSpec } from './job-service.js'
 import type { JobStore } from './job-store.js'
 
@@ -44,7 +44,7 @@ async function readJsonJob(c: Context, maxBytes: number): Promise<{ spec: JobSpe
 }
 
 /** Mounted at /api. */
-export function createJobRoutes(jobs: JobService, store: JobStore, runner: JobRunner, maxJobBytes: number): Hono<AuthEnv> {
+export function createJobRoutes(jobs: JobService, store: JobStore, runner: JobControl, maxJobBytes: number): Hono<AuthEnv> {
   const api = new Hono<AuthEnv>()
 
   api.post('/jobs', async (c) => {

@@ -30,6 +30,14 @@ export interface JobRunnerOptions {
   logError?: (message: string) => void
 }
 
+/** What the routes and the service ask of the runner. */
+export interface JobControl {
+  start(job: JobRecord): void
+  cancel(id: number): boolean
+  activity(id: number): { startedMs: number; inFlight: number[] } | undefined
+  watch(id: number, listener: () => void): () => void
+}
+
 interface ActiveJob {
   controller: AbortController
   /** When this process started (or resumed) it, for the rate. */
@@ -51,7 +59,7 @@ export function modelPath(model: string, endpoint: string): string {
   return `/models/${encodeURIComponent(name)}@${encodeURIComponent(selector)}${endpoint}`
 }
 
-export class JobRunner {
+export class JobRunner implements JobControl {
   private readonly active = new Map<number, ActiveJob>()
   private readonly watchers = new Map<number, Set<() => void>>()
   private readonly pool: Pool

@@ -13,7 +13,7 @@ import type { Deployer } from '../../deployer/index.js'
 import { createGatewayError } from '../errors.js'
 import { type JobRecord, type JobStore, type NewInput } from './job-store.js'
 import type { ResolvedJobOptions } from './job-options.js'
-import type { JobRunner } from './job-runner.js'
+import type { JobControl } from './job-runner.js'
 import { unpackZipInputs } from './_zip-inputs.js'
 
 export interface JobSpec { model: string; endpoint: string; concurrency?: number | undefined }
@@ -36,7 +36,7 @@ const ENDPOINT = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/
 
 export interface JobServiceParts {
   store: JobStore
-  runner: JobRunner
+  runner: JobControl
   deployer: Deployer
   /** True when inference on `name` needs a token (its own, or a named inference token names it). */
   guarded: (name: string) => boolean
