@@ -51,12 +51,11 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
   signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
 })
 
-/** `ocr` → `/models/ocr@latest`, `ocr@1.0.0` → `/models/ocr@1.0.0`. */
+/** `ocr` → `/models/ocr/recognize`, `ocr@1.0.0` → `/models/ocr@1.0.0/recognize`: the URL a client would call. */
 export function modelPath(model: string, endpoint: string): string {
   const at = model.indexOf('@')
-  const name = at === -1 ? model : model.slice(0, at)
-  const selector = at === -1 ? 'latest' : model.slice(at + 1)
-  return `/models/${encodeURIComponent(name)}@${encodeURIComponent(selector)}${endpoint}`
+  if (at === -1) return `/models/${encodeURIComponent(model)}${endpoint}`
+  return `/models/${encodeURIComponent(model.slice(0, at))}@${encodeURIComponent(model.slice(at + 1))}${endpoint}`
 }
 
 export class JobRunner implements JobControl {
