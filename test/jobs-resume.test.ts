@@ -82,6 +82,7 @@ test('after a SIGKILL of the server mid-job, a restart finishes it: no acknowled
   for (let i = 0; i < TOTAL; i++) assert.ok((calls.get(i) ?? 0) >= 1, `input ${i} was run`)
   for (const index of committed.keys()) assert.equal(calls.get(index), 1, `acknowledged input ${index} was run once, not again`)
   const rerun = [...calls].filter(([, n]) => n > 1).map(([i]) => i)
+  t.diagnostic(`${committed.size} results acknowledged at the kill; run again after it: ${rerun.length ? rerun.join(', ') : 'none'}`)
   assert.ok(rerun.length <= CONCURRENCY, `only inputs in flight at the kill ran again (${rerun.join(', ')})`)
   for (const index of rerun) assert.ok(!committed.has(index), `input ${index}, run twice, had no result at the kill`)
 })
