@@ -2,7 +2,7 @@
  * `npm run bench -- jobs`: a batch job of N documents (default 1,000) through a model endpoint
  * (default `POST /models/docflow/upload-and-predict`) against a client calling the same endpoint
  * with the same concurrency, in one run, on one `ferry serve`: images per second of both and
- * their ratio (job ÷ client). The job's figure is wall clock from the start of the zip's upload
+ * their ratio (job ÷ client), in ABBA order (client, job, job, client on halves). The job's figure is wall clock from the start of the zip's upload
  * to the job's end as the client sees it (polling GET /api/jobs/:id every 100 ms), so it includes
  * uploading and unpacking the zip and committing every result to jobs.db (synchronous=FULL);
  * `jobOnly` is the job's own span (its createdAt to endedAt).
@@ -146,13 +146,24 @@ export async function runJobsBench(args: string[] = []) {
     const url = `${gateway.url}/models/${options.model}${options.endpoint}`
     logNote('jobs', `warm-up: ${Math.min(samples.length, options.concurrency) * 2} calls`)
     await runClient(url, Array.from({ length: options.concurrency * 2 }, (_, i) => samples[i % samples.length]!), options.concurrency)
-    logNote('jobs', `client: ${options.count} documents, ${options.concurrency} in flight`)
-    const client = await runClient(url, docs, options.concurrency)
-    logNote('jobs', `client: ${roundTo(options.count / client.seconds, 2)} images/s; job: the same documents as one zip`)
-    const job = await runJob(gateway, options.model, options.endpoint, docs, options.concurrency)
-    logNote('jobs', `job: ${roundTo(options.count / job.seconds, 2)} images/s`)
+    // ABBA: client, job, job, client, each on half the documents, so a machine whose load drifts
+    // during the run weighs on both sides alike.
+    const half = Math.ceil(options.count / 2)
+    const parts = [docs.slice(0, half), docs.slice(half)]
+    const client = { seconds: 0, failed: 0 }
+    const job = { seconds: 0, jobOnlySeconds: 0, failed: 0, results: 0, zipBytes: 0 }
+    const addClient = (run: { seconds: number; failed: number }) => { client.seconds += run.seconds; client.failed += run.failed }
+    const addJob = (run: typeof job) => { for (const key of Object.keys(job) as Array<keyof typeof job>) job[key] += run[key] }
+    logNote('jobs', `client then job on ${parts[0]!.length} documents, then job then client on ${parts[1]!.length}, ${options.concurrency} in flight`)
+    addClient(await runClient(url, parts[0]!, options.concurrency))
+    addJob(await runJob(gateway, options.model, options.endpoint, parts[0]!, options.concurrency))
+    if (parts[1]!.length > 0) {
+      addJob(await runJob(gateway, options.model, options.endpoint, parts[1]!, options.concurrency))
+      addClient(await runClient(url, parts[1]!, options.concurrency))
+    }
     const clientRate = options.count / client.seconds
     const jobRate = options.count / job.seconds
+    logNote('jobs', `client ${roundTo(clientRate, 2)} images/s, job ${roundTo(jobRate, 2)} images/s`)
     return {
       benchmark: 'jobs',
       model: options.model,
@@ -161,11 +172,11 @@ export async function runJobsBench(args: string[] = []) {
       distinctDocuments: samples.length,
       concurrency: options.concurrency,
       client: { imagesPerSecond: roundTo(clientRate, 2), seconds: roundTo(client.seconds, 2), failed: client.failed },
-      job: { imagesPerSecond: roundTo(jobRate, 2), seconds: roundTo(job.seconds, 2), jobOnlyImagesPerSecond: roundTo(options.count / job.jobOnlySeconds, 2), jobOnlySeconds: roundTo(job.jobOnlySeconds, 2), failed: job.failed, resultsKept: job.results, zipBytes: job.zipBytes },
+      job: { imagesPerSecond: roundTo(jobRate, 2), seconds: roundTo(job.seconds, 2), jobOnlyImagesPerSecond: roundTo(options.count / job.jobOnlySeconds, 2), jobOnlySeconds: roundTo(job.jobOnlySeconds, 2), failed: job.failed, resultsKept: job.results, zipBytes: job.zipBytes, jobs: parts[1]!.length > 0 ? 2 : 1 },
       ratio: { jobVsClient: roundTo(jobRate / clientRate, 3) },
       notes: [
         ...options.notes,
-        `${options.count} documents cycled from ${samples.length} sample file(s) (${samples.map((s) => s.name).join(', ')}); client first (after a warm-up), then the job, on the same server and model replicas.`,
+        `${options.count} documents cycled from ${samples.length} sample file(s) (${samples.map((s) => s.name).join(', ')}), after a warm-up, in ABBA order on the same server and model replicas: the client on the first half, a job of the first half, a job of the second half, the client on the second half; each side's figure is its N documents over its summed seconds.`,
         'client: undici fetch from the bench process, one POST per document, the same concurrency as the job; job: one zip upload, the gateway feeding its own /models/ proxy over loopback and committing each result to jobs.db (synchronous=FULL).',
         `job.seconds runs from the start of the upload to the job's end seen by polling every 100 ms; jobOnly is its createdAt → endedAt. The gateway, model replicas and this client share ${availableParallelism()} core(s).`,
       ],
