@@ -99,13 +99,14 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         // Upgraded connections (WebSocket tunnels) are not closed by closeAllConnections: the proxy closes them.
         const timer = setTimeout(() => { server.closeAllConnections(); proxy.close() }, DRAIN_MS)
         // The jobs' calls in flight are aborted and not kept: the next start sends those inputs again.
-        await jobs.close()
+        await jobs.stop()
         await drained
         clearTimeout(timer)
         proxy.close()
         await protocols.close()
         await deployer.close()
         observability.close()
+        jobs.close()
         tracking.requests.close()
         tracking.db.close()
         tracking.historyDb.close()

@@ -31,7 +31,10 @@ export interface Jobs {
   options: ResolvedJobOptions
   /** Starts the runner against the gateway at `gatewayUrl` and resumes every unfinished job; call once it serves /models/. */
   start(gatewayUrl: string, upstreamTimeoutMs: number): number
-  close(): Promise<void>
+  /** Stops the runner (calls in flight are aborted, not kept; their jobs stay running for the next start). */
+  stop(): Promise<void>
+  /** Closes jobs.db; after stop() and once no request reads it. */
+  close(): void
 }
 
 /**
@@ -61,8 +64,10 @@ export function openJobs(parts: JobsParts): Jobs {
       runner = new JobRunner({ store, inputsDir: (id) => service.inputsDir(id), gatewayUrl, upstreamTimeoutMs, waitReadyMs: options.waitReadyMs, ...(parts.logError ? { logError: parts.logError } : {}) })
       return runner.resumeAll()
     },
-    async close() {
+    async stop() {
       await runner?.close()
+    },
+    close() {
       db.close()
     },
   }

@@ -102,7 +102,8 @@ export function createJobRoutes(jobs: JobService, store: JobStore, runner: JobCo
             controller.enqueue(encoder.encode(page.map((r) => `${JSON.stringify(r)}\n`).join('')))
             return
           }
-          if (!follow || store.get(id)?.status !== 'running') {
+          // A job that no longer runs here (it ended, or the server is stopping) has nothing more to follow.
+          if (!follow || store.get(id)?.status !== 'running' || !runner.activity(id)) {
             unwatch?.()
             controller.close()
             return
