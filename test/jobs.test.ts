@@ -148,6 +148,9 @@ test('bad submits are refused with their code and leave no job and no file behin
     assert.deepEqual({ status: got.status, code: got.code, ...(expected.path ? { path: got.path } : {}) }, expected, what)
   }
   assert.deepEqual((await refused({ method: 'GET' }, '/api/jobs/12345')).code, 'E_JOB_NOT_FOUND')
+  // A model that requires an inference token: a job carries none, so it is refused up front.
+  assert.equal((await ferry.api('/api/models/echo/token', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'an-inference-token-of-echo' }) })).status, 200)
+  assert.deepEqual(await refused(json({ model: 'echo', endpoint: '/predict', inputs: [1] })), { status: 409, code: 'E_JOB_MODEL_TOKEN_UNSUPPORTED', path: '/model', details: { name: 'echo' } })
   assert.deepEqual(await (await ferry.api('/api/jobs')).json(), [], 'no job was created')
   assert.deepEqual(await readdir(join(ferry.dataDir, 'jobs')), [], 'no upload or unpacked file was left')
 })
