@@ -4,8 +4,10 @@
  * until the job ends; `status --watch` does the same for a running job; `results` prints the
  * results as JSON lines (with --follow, as they come, until the job ends).
  */
-import { readFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { Readable } from 'node:stream'
 import { UsageError } from '../../../packager/ferry-error.js'
 import type { JobView } from '../../jobs/index.js'
 import { CLIENT_OPTIONS, createApiClient, type ApiClient } from '../_client.js'
@@ -24,6 +26,15 @@ export function parseInputsFile(text: string, file: string): unknown[] {
   return trimmed.split('\n').map((line, i) => [line.trim(), i] as const).filter(([line]) => line !== '').map(([line, i]) => {
     try { return JSON.parse(line) as unknown } catch (error) { throw new UsageError(`${file} line ${i + 1} is not JSON: ${(error as Error).message}`) }
   })
+}
+
+/** A missing or unreadable file is the user's mistake, said in one line. */
+async function readable<T>(file: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`)
+  }
 }
 
 const rate = (j: JobView) => (j.rate === null ? '–' : `${j.rate}/s`)
@@ -61,10 +72,21 @@ async function submit(client: ApiClient, values: Record<string, unknown>, positi
   let job: JobView
   if (inputs !== undefined) {
     const file = resolve(context.cwd, inputs)
-    job = await client.call<JobView>('POST', '/jobs', { json: { model, endpoint, inputs: parseInputsFile(await readFile(file, 'utf8'), inputs), ...(concurrency !== undefined ? { concurrency } : {}) } })
+    job = await client.call<JobView>('POST', '/jobs', { json: { model, endpoint, inputs: parseInputsFile(await readable(inputs, () => readFile(file, 'utf8')), inputs), ...(concurrency !== undefined ? { concurrency } : {}) } })
   } else {
     const query = new URLSearchParams({ model, endpoint, ...(concurrency !== undefined ? { concurrency: String(concurrency) } : {}) })
-    job = await client.call<JobView>('POST', `/jobs?${query}`, { body: await readFile(resolve(context.cwd, zip!)), headers: { 'content-type': 'application/zip' } })
+    // Streamed from disk with a progress bar, never read whole into memory (a zip may be up to 1 GiB).
+    const path = resolve(context.cwd, zip!)
+    const size = (await readable(zip!, () => stat(path))).size
+    const bar = createProgressBar(context.stderr, 'uploading', context.interactive && !context.json)
+    let sent = 0
+    const file = createReadStream(path, { highWaterMark: 1024 * 1024 })
+    file.on('data', (chunk) => bar.update((sent += chunk.length), size))
+    try {
+      job = await client.call<JobView>('POST', `/jobs?${query}`, { body: Readable.toWeb(file) as ReadableStream, headers: { 'content-type': 'application/zip', 'content-length': String(size) }, duplex: 'half' })
+    } finally {
+      bar.done()
+    }
   }
   if (!values['wait']) return job
   if (!context.json) context.stderr.write(`job ${job.id}: ${job.total} inputs to ${model} POST ${job.endpoint}\n`)
