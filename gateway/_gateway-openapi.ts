@@ -1,5 +1,6 @@
 /** The gateway's own API as an OpenAPI 3.1 document: the base that every model's API is merged into. */
 import type { OpenApiDocument } from './openapi.js'
+import { JOBS_OPENAPI_PATHS } from './jobs/jobs-openapi.js'
 
 const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } })
 const error = { description: 'An error: `{"error": {"code", "message", "hint", "details"}}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
@@ -72,6 +73,7 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         get: op('A trusted key', { parameters: [keyId] }),
         delete: op('Stop trusting a key (packages it signed keep their recorded signer)', { parameters: [keyId] }),
       },
+      ...JOBS_OPENAPI_PATHS,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

@@ -40,6 +40,8 @@ export interface GatewayAppOptions {
   protocols?: { routes: Hono }
   /** The trusted keys and whether uploads must be signed (gateway/trust/). */
   signing: SigningPolicy
+  /** Batch jobs' routes (gateway/jobs/), when served. */
+  jobs?: { routes: Hono<AuthEnv> }
 }
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
@@ -107,6 +109,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
   app.route('/api', createTrustRoutes(options.signing))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
+  if (options.jobs) app.route('/api', options.jobs.routes)
   if (options.protocols) app.route('/', options.protocols.routes)
   return app
 }

@@ -56,6 +56,15 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_TLS_PAIR_INVALID: { status: 400, hint: 'Give a PEM certificate and its unencrypted PEM private key, e.g. from `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem`.' },
   // Trusted keys (/api/trust)
   E_TRUSTED_KEY_NOT_FOUND: { status: 404, hint: 'List the trusted keys with `ferry trust list` (GET /api/trust); a key is named by its 16-hex-digit key id.' },
+  // Batch jobs (gateway/jobs/)
+  E_JOB_NOT_FOUND: { status: 404, hint: 'List jobs with GET /api/jobs (`ferry job status`); ids are never reused, and a removed job is gone.' },
+  E_JOB_INPUTS_EMPTY: { status: 400, hint: 'Send at least one input: a non-empty "inputs" array, or a zip holding at least one file.' },
+  E_JOB_TOO_MANY_INPUTS: { status: 413, hint: 'Split the inputs into several jobs of at most the limit in details, or raise FERRY_JOB_MAX_INPUTS.' },
+  E_JOB_ENDPOINT_UNKNOWN: { status: 404, hint: "Name one of the POST endpoints the model's descriptor lists (details.endpoints)." },
+  E_JOB_MODEL_TOKEN_UNSUPPORTED: { status: 409, hint: 'A job carries no inference token: remove the model\'s token (DELETE /api/models/:name/token) or its named inference tokens, or call it from a client.' },
+  E_JOB_ZIP_INVALID: { status: 400, hint: 'Send a readable, unencrypted zip of files (one input each) within the size limits in details.' },
+  E_JOB_FINISHED: { status: 409, hint: 'The job has finished: its results are all kept (GET /api/jobs/:id/results); remove it with DELETE /api/jobs/:id.' },
+  E_JOB_RUNNING: { status: 409, hint: 'Cancel the job first (POST /api/jobs/:id/cancel, `ferry job cancel`), then remove it.' },
 })
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS

@@ -27,6 +27,7 @@ import { RunStore } from './run-store.js'
 import { openTrackingDatabase } from './tracking-db.js'
 import { loadTrackingTokens } from './tracking-token.js'
 import { openTrustedKeys } from './trust/trusted-keys.js'
+import { openJobs, type JobOptions } from './jobs/index.js'
 import type { SigningPolicy } from './trust/upload-signature.js'
 
 export interface RunningGateway {
@@ -53,7 +54,7 @@ const DRAIN_MS = 10_000
  * const gateway = await startGateway({ port: 0, dataDir: '/tmp/ferry' })
  * await fetch(`${gateway.url}/health`)
  */
-export async function startGateway(options: GatewayOptions & { deployer?: DeployerOptions } = {}): Promise<RunningGateway> {
+export async function startGateway(options: GatewayOptions & { deployer?: DeployerOptions; jobs?: JobOptions } = {}): Promise<RunningGateway> {
   const resolved = resolveGatewayOptions(options)
   // A bad TLS pair is refused before anything listens or starts.
   const tls = resolved.tls ? await loadTlsPair(resolved.tls.cert, resolved.tls.key) : undefined
@@ -81,10 +82,12 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing } = opened
+  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, jobs } = opened
   // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
   handle = (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
+  // Jobs call models through /models/ on this very server: resumed only now that it answers them.
+  jobs.start(url, resolved.upstreamTimeoutMs)
 
   let closing: Promise<void> | undefined
   return {
@@ -95,12 +98,15 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         server.closeIdleConnections()
         // Upgraded connections (WebSocket tunnels) are not closed by closeAllConnections: the proxy closes them.
         const timer = setTimeout(() => { server.closeAllConnections(); proxy.close() }, DRAIN_MS)
+        // The jobs' calls in flight are aborted and not kept: the next start sends those inputs again.
+        await jobs.stop()
         await drained
         clearTimeout(timer)
         proxy.close()
         await protocols.close()
         await deployer.close()
         observability.close()
+        jobs.close()
         tracking.requests.close()
         tracking.db.close()
         tracking.historyDb.close()
@@ -117,7 +123,7 @@ function answerStarting(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** The deployer, the tracking database, the Hono app and the model proxy, for the gateway at `url`. */
-async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions }, url: string, tls: TlsPair | undefined) {
+async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptions & { deployer?: DeployerOptions; jobs?: JobOptions }, url: string, tls: TlsPair | undefined) {
   // What can fail on a bad data directory is opened before the deployer, whose recovery starts
   // the instances: a start that fails leaves nothing running.
   for (const line of await secureDataDir(resolved.dataDir)) process.stderr.write(`ferry: ${line}\n`)
@@ -150,11 +156,25 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     auth.db.close()
     throw error
   }
+  let jobs: ReturnType<typeof openJobs>
+  try {
+    jobs = openJobs({
+      dataDir: resolved.dataDir, deployer, ...(options.jobs ? { options: options.jobs } : {}), ...(options.env ? { env: options.env } : {}),
+      guarded: (name) => deployer.inferenceTokenHash(name) !== undefined || auth.tokens.guardsModel(name),
+      logError: (message) => process.stderr.write(`ferry: ${message}\n`),
+    })
+  } catch (error) {
+    await deployer.close()
+    historyDb.close()
+    db.close()
+    auth.db.close()
+    throw error
+  }
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const observability = createObservability(deployer, readFerryVersion())
   const protocols = createProtocols({ deployer, gatewayUrl: url, upstreamTimeoutMs: resolved.upstreamTimeoutMs, serverVersion: readFerryVersion() })
   const signing: SigningPolicy = { requireSigned: resolved.requireSigned, keys: openTrustedKeys(resolved.dataDir) }
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing })
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, jobs })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
@@ -183,7 +203,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     },
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, jobs }
 }
 
 function acceptsInference(header: string | undefined, model: string, legacyHash: string | undefined, tokens: TokenStore): boolean {

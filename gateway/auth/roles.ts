@@ -3,6 +3,9 @@
  * method → deployer", unless a prefix below says otherwise; routes added later (rollouts, jobs, …)
  * fall under the rule without an entry. `inference` tokens call their model under /models/ and
  * nothing under /api.
+ * Batch jobs (/api/jobs) keep the rule on purpose: reading a job's progress and results is viewer,
+ * submitting, cancelling and removing one is deployer (a job spends a model's capacity for
+ * minutes, the way a deploy does; an inference token may call its model, not queue work for it).
  */
 
 export const ROLES = ['admin', 'deployer', 'viewer', 'inference'] as const

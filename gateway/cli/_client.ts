@@ -18,6 +18,8 @@ export const CLIENT_OPTIONS: Record<string, OptionSpec> = {
 export interface ApiClient {
   readonly gateway: string
   call<T>(method: string, path: string, init?: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string>; duplex?: 'half' }): Promise<T>
+  /** A GET whose body the caller reads itself (e.g. JSON lines), an error answer thrown as for `call`. */
+  raw(method: string, path: string, signal: AbortSignal): Promise<Response>
   /** Reads a server-sent-event stream, calling `onData` with each event's data, until `signal` aborts. */
   stream(path: string, signal: AbortSignal, onData: (data: string) => void): Promise<void>
 }
@@ -47,6 +49,19 @@ export function createApiClient(values: Record<string, unknown>, context: { cwd:
         throw new FerryError(error.code, { status: response.status, hint: error.hint ?? '' }, error.message, error.details ? { details: error.details } : {})
       }
       return body as T
+    },
+    async raw(method, path, signal) {
+      let response: Response
+      try {
+        response = await fetch(`${gateway}/api${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, signal })
+      } catch (error) {
+        throw createGatewayError('E_GATEWAY_UNREACHABLE', `cannot reach the gateway at ${gateway}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`, { cause: error })
+      }
+      if (!response.ok) {
+        const error = ((await response.json().catch(() => ({}))) as { error?: { code: string; message: string; hint?: string; details?: Record<string, unknown> } }).error ?? { code: 'E_INTERNAL', message: `HTTP ${response.status}` }
+        throw new FerryError(error.code, { status: response.status, hint: error.hint ?? '' }, error.message, error.details ? { details: error.details } : {})
+      }
+      return response
     },
     async stream(path, signal, onData) {
       let response: Response

@@ -17,17 +17,29 @@ export interface ProgressBar {
   done(): void
 }
 
+/** The figures after the bar: bytes by default; `counts` for items (done/total, rate, ETA). */
+export type ProgressFigures = 'bytes' | 'counts'
+
+function formatCounts(done: number, total: number, perSecond: number): string {
+  const eta = perSecond > 0 && done < total ? `  ETA ${Math.ceil((total - done) / perSecond)}s` : ''
+  return `${done}/${total}  ${perSecond.toFixed(1)}/s${eta}`
+}
+
 /** Starts a bar labelled `label` on `stream`, e.g. `createProgressBar(process.stderr, 'packing', true)`. */
-export function createProgressBar(stream: Writable, label: string, enabled: boolean): ProgressBar {
+export function createProgressBar(stream: Writable, label: string, enabled: boolean, figures: ProgressFigures = 'bytes'): ProgressBar {
   if (!enabled) return { update() {}, done() {} }
   const started = Date.now()
   let last = 0
   let drawn = false
+  let first: number | undefined
   const draw = (done: number, total: number) => {
+    // Counted items: the rate of those done since the bar began (a job watched half-way is not faster).
+    first ??= done
     const ratio = total > 0 ? Math.min(1, done / total) : 1
     const filled = Math.round(ratio * WIDTH)
     const seconds = Math.max(0.001, (Date.now() - started) / 1000)
-    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%  ${formatBytes(done)}/${formatBytes(total)}  ${formatBytes(done / seconds)}/s \x1b[K`)
+    const text = figures === 'counts' ? formatCounts(done, total, (done - first) / seconds) : `${formatBytes(done)}/${formatBytes(total)}  ${formatBytes(done / seconds)}/s`
+    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%  ${text} \x1b[K`)
     drawn = true
   }
   return {

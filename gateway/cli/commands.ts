@@ -26,4 +26,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
   keygen: { summary: 'Make an Ed25519 key to sign packages with (pack --sign, deploy --sign)', load: () => import('./commands/keygen.js') as never },
   verify: { summary: 'Check a package\'s signature offline and say who signed it', load: () => import('./commands/verify.js') as never },
   trust: { summary: 'Add, list or remove the public keys the server trusts', load: () => import('./commands/trust.js') as never },
+  job: { summary: 'Submit a batch of inputs to a model, watch its progress, read its results, cancel it (resumed after a restart)', load: () => import('./commands/job.js') as never },
 }

@@ -13,6 +13,7 @@ import { runRolloutBench } from './rollout.js'
 import { runSearchBench } from './search.js'
 import { runProtocolsBench } from './protocols.js'
 import { runUnpackBench } from './unpack.js'
+import { runJobsBench } from './jobs.js'
 
 interface Benchmark {
   summary: string
@@ -28,6 +29,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
   rollout: { summary: 'steady load through a replace switch and a rollback vs nginx -s reload: failed requests, p99 during switches vs steady [--rps n --seconds n]', run: runRolloutBench },
   protocols: { summary: 'examples/digits called directly vs through OIP, Gradio run and @gradio/client: req/s, p50/p99, overhead [--requests n --concurrency n]', run: runProtocolsBench },
+  jobs: { summary: 'a batch job of N documents through docflow (or ocr) vs a client calling the same endpoint at the same concurrency: images/s, ratio [--model --endpoint --count n --concurrency n]', run: runJobsBench },
 })
 
 function listBenchmarks(): string {

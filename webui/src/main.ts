@@ -19,6 +19,7 @@ import { renderRollout, renderRollouts } from './pages/rollouts.js'
 import { renderTokens } from './pages/tokens.js'
 import { renderAudit } from './pages/audit.js'
 import { renderTrust } from './pages/trust.js'
+import { renderJob, renderJobs } from './pages/jobs.js'
 import { addRoute, href, matchRoute, type Cleanup } from './router.js'
 
 addRoute('/', 'Overview', renderOverview)
@@ -33,8 +34,10 @@ addRoute('/tokens', 'Tokens', renderTokens)
 addRoute('/audit', 'Audit', renderAudit)
 
 addRoute('/trust', 'Trusted keys', renderTrust)
+addRoute('/jobs', 'Jobs', renderJobs)
+addRoute('/jobs/:id', 'Job', renderJob)
 
-const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts'], ['Tokens', 'tokens'], ['Audit', 'audit'], ['Trust', 'trust']]
+const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts'], ['Jobs', 'jobs'], ['Tokens', 'tokens'], ['Audit', 'audit'], ['Trust', 'trust']]
 const ADMIN_PAGES = new Set(['/tokens', '/audit', '/trust'])
 
 const main = h('main', { id: 'main', tabindex: '-1' })
