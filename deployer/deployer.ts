@@ -330,6 +330,7 @@ export class Deployer {
    */
   setInferenceTokenHash(name: string, tokenHash: string | undefined): void {
     this.registry.setInferenceTokenHash(name, tokenHash)
+    this.events.emit('routing')
   }
 
   /** The sha256 of the model's inference token, or undefined when inference on it is open (cached). */
@@ -366,6 +367,19 @@ export class Deployer {
   followLogs(ref: string, listener: (entry: LogEntry) => void): () => void {
     const version = this.registry.requireVersion(parseRef(ref))
     return this.logs.follow(`${version.name}@${version.version}`, listener)
+  }
+
+  /**
+   * Calls `listener` after every change that can move traffic (any recorded event: versions,
+   * replicas, aliases, rollouts; and a model's inference token set or cleared); returns unsubscribe.
+   */
+  onRoutingChange(listener: () => void): () => void {
+    this.events.on('event', listener)
+    this.events.on('routing', listener)
+    return () => {
+      this.events.off('event', listener)
+      this.events.off('routing', listener)
+    }
   }
 
   /** Calls `listener` for every event from now on; returns unsubscribe. */

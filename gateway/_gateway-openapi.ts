@@ -52,6 +52,7 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         get: op('Download an artifact', { parameters: [runId, artifact] }),
         put: op('Store an artifact (raw body, up to 20 MB)', { parameters: [runId, artifact], requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } }),
       },
+      '/api/routing': { get: op('The routing table the data plane serves now (versions, ready endpoints, aliases, rollout weights, whether a token is needed) and which plane (node or nginx)') },
       '/api/requests': { get: op('Prediction history: every proxied request, newest first', { parameters: ['model', 'version', 'since', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })) }) },
       '/api/models/{name}/aliases/{alias}': { put: op('Point an alias at a version', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'alias', in: 'path', required: true, schema: { type: 'string' } }] }) },
       '/api/tokens': {

@@ -56,6 +56,14 @@ export class ValueFamily {
     else this.#series.set(keyOf(labels), { labels, value: amount })
   }
 
+  /** The series of `labels`, created at 0 (for a caller that keeps it and adds to `value` itself; never deleted then). */
+  series(labels: Labels): { labels: Labels; value: number } {
+    const key = keyOf(labels)
+    let series = this.#series.get(key)
+    if (!series) this.#series.set(key, (series = { labels, value: 0 }))
+    return series
+  }
+
   set(labels: Labels, value: number): void {
     this.#series.set(keyOf(labels), { labels, value })
   }
@@ -77,20 +85,33 @@ export class ValueFamily {
   }
 }
 
+export interface HistogramSeries { labels: Labels; buckets: number[]; sum: number; count: number }
+
 /** A histogram family: per label set, a count per bucket, a sum and a count. */
 export class HistogramFamily {
-  readonly #series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>()
+  readonly #series = new Map<string, HistogramSeries>()
   constructor(readonly name: string, readonly help: string, readonly bounds: readonly number[]) {}
 
   observe(labels: Labels, value: number): void {
+    this.observeInto(this.series(labels), value)
+  }
+
+  /** The series of `labels`, created empty (a caller may keep it and pass it to observeInto). */
+  series(labels: Labels): HistogramSeries {
     const key = keyOf(labels)
     let series = this.#series.get(key)
-    if (!series) {
-      series = { labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 }
-      this.#series.set(key, series)
+    if (!series) this.#series.set(key, (series = { labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 }))
+    return series
+  }
+
+  observeInto(series: HistogramSeries, value: number): void {
+    const bounds = this.bounds
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]!) {
+        series.buckets[i]! += 1
+        break
+      }
     }
-    const index = this.bounds.findIndex((bound) => value <= bound)
-    if (index >= 0) series.buckets[index]! += 1
     series.sum += value
     series.count += 1
   }

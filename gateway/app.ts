@@ -9,6 +9,7 @@ import { Hono, type Context } from 'hono'
 import { toEnvironmentError, type Deployer } from '../deployer/index.js'
 import { isFerryError, type FerryError } from '../packager/ferry-error.js'
 import { createApiRoutes } from './api-routes.js'
+import { createRoutingRoutes, type RoutingView } from './routing/routing-routes.js'
 import { createAuditMiddleware, createAuthMiddleware, createAuthRoutes, createStreamCutoff, type AuditTrail, type AuthEnv, type SessionStore, type TokenStore } from './auth/index.js'
 import { createConsoleRoutes } from './console-routes.js'
 import { createDocsRoutes } from './docs-routes.js'
@@ -42,6 +43,8 @@ export interface GatewayAppOptions {
   signing: SigningPolicy
   /** Batch jobs' routes (gateway/jobs/), when served. */
   jobs?: { routes: Hono<AuthEnv> }
+  /** The routing table and the data plane serving it (GET /api/routing). */
+  routing?: RoutingView
 }
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
@@ -110,6 +113,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.route('/api', createTrustRoutes(options.signing))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
   if (options.jobs) app.route('/api', options.jobs.routes)
+  if (options.routing) app.route('/api', createRoutingRoutes(options.routing))
   if (options.protocols) app.route('/', options.protocols.routes)
   return app
 }

@@ -65,6 +65,12 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_JOB_ZIP_INVALID: { status: 400, hint: 'Send a readable, unencrypted zip of files (one input each) within the size limits in details.' },
   E_JOB_FINISHED: { status: 409, hint: 'The job has finished: its results are all kept (GET /api/jobs/:id/results); remove it with DELETE /api/jobs/:id.' },
   E_JOB_RUNNING: { status: 409, hint: 'Cancel the job first (POST /api/jobs/:id/cancel, `ferry job cancel`), then remove it.' },
+  // Data planes (gateway/nginx/)
+  E_DATA_PLANE_UNKNOWN: { status: 400, hint: 'Use --data-plane node (the default: Node serves /models/) or --data-plane nginx (FERRY_DATA_PLANE).' },
+  E_NGINX_MISSING: { status: 400, hint: 'Install nginx (`sudo apt-get install nginx` on Debian/Ubuntu) so `nginx` is on the PATH, or serve with --data-plane node.' },
+  E_NGINX_TOO_OLD: { status: 400, hint: 'Upgrade nginx to 1.18 or later, built with the auth_request module (Debian and Ubuntu packages are), or serve with --data-plane node.' },
+  E_NGINX_UNSUPPORTED: { status: 400, hint: 'The nginx data plane serves plain HTTP on the address nginx listens on: leave out --tls-cert/--tls-key, or serve with --data-plane node.' },
+  E_NGINX_FAILED: { status: 500, hint: "nginx refused its configuration or would not start: see details.output and <data dir>/nginx/error.log." },
 })
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS

@@ -5,7 +5,7 @@
  */
 import { createProcessMetrics } from './_metrics-process.js'
 import { RequestWindow, WINDOW_SECONDS } from './_metrics-window.js'
-import { HistogramFamily, PROMETHEUS_CONTENT_TYPE, ValueFamily } from './_prometheus.js'
+import { HistogramFamily, PROMETHEUS_CONTENT_TYPE, ValueFamily, type HistogramSeries } from './_prometheus.js'
 
 export { PROMETHEUS_CONTENT_TYPE }
 
@@ -65,19 +65,32 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const restarts = new ValueFamily('ferry_instance_restarts_total', 'counter', 'Instance replica restarts by the supervisor.')
   const rolloutWeights = new ValueFamily('ferry_rollout_weight', 'gauge', 'Percent of latest traffic (stable, canary) or of mirrored copies (shadow) during a rollout.')
   const windows = new Map<string, { model: string; version: string; window: RequestWindow }>()
+  const series = new Map<string, { model: string; version: string; role: string; codes: Map<number, { value: number }>; duration: HistogramSeries; window: RequestWindow | null }>()
+  const windowOf = (model: string, version: string): RequestWindow => {
+    const key = JSON.stringify([model, version])
+    let entry = windows.get(key)
+    if (!entry) windows.set(key, (entry = { model, version, window: new RequestWindow() }))
+    return entry.window
+  }
   const processMetrics = createProcessMetrics()
 
   return {
     recordRequest({ model, version, code, durationSeconds, role = 'stable' }) {
       // A clock step backwards or a NaN must not corrupt the histogram's sum.
       const duration = durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0
-      requests.add({ model, version, code: String(code), role })
-      durations.observe({ model, version, role }, duration)
-      if (role === 'shadow') return // mirrored copies are not traffic the console's requests/s should show
-      const key = JSON.stringify([model, version])
-      let entry = windows.get(key)
-      if (!entry) windows.set(key, (entry = { model, version, window: new RequestWindow() }))
-      entry.window.record(now(), duration)
+      // The series of one model@version and role are found once and kept: no label key is built per request.
+      const key = `${model}\0${version}\0${role}`
+      let hot = series.get(key)
+      if (!hot) {
+        hot = { model, version, role, codes: new Map(), duration: durations.series({ model, version, role }), window: role === 'shadow' ? null : windowOf(model, version) }
+        series.set(key, hot)
+      }
+      let counter = hot.codes.get(code)
+      if (!counter) hot.codes.set(code, (counter = requests.series({ model, version, code: String(code), role })))
+      counter.value += 1
+      durations.observeInto(hot.duration, duration)
+      // Mirrored copies are not traffic the console's requests/s should show.
+      hot.window?.record(now(), duration)
     },
     setRolloutWeights(model, weights) {
       rolloutWeights.delete({ model })

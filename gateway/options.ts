@@ -28,6 +28,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv
   /** How models are sandboxed: auto, bwrap or none; resolved with FERRY_SANDBOX by the deployer's options. */
   sandbox?: string
+  /** Who carries /models/ traffic: `node` (the gateway's own proxy, default) or `nginx` in front (FERRY_DATA_PLANE). */
+  dataPlane?: string
 }
 
 export interface ResolvedGatewayOptions {
@@ -45,6 +47,7 @@ export interface ResolvedGatewayOptions {
   readonly sessionTtlMs: number
   /** Uploads must be signed by a trusted key (`--require-signed`, FERRY_REQUIRE_SIGNED). */
   readonly requireSigned: boolean
+  readonly dataPlane: 'node' | 'nginx'
 }
 
 function parsePort(value: number | string): number {
@@ -78,7 +81,12 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
     throw createGatewayError('E_TLS_OPTIONS_INCOMPLETE', `${tlsCert === undefined ? '--tls-key' : '--tls-cert'} was given without ${tlsCert === undefined ? '--tls-cert' : '--tls-key'}: HTTPS needs both`, { details: { option: tlsCert === undefined ? '--tls-cert' : '--tls-key' } })
   }
+  const dataPlane = options.dataPlane ?? env['FERRY_DATA_PLANE'] ?? 'node'
+  if (dataPlane !== 'node' && dataPlane !== 'nginx') {
+    throw createGatewayError('E_DATA_PLANE_UNKNOWN', `unknown data plane "${String(dataPlane).slice(0, 40)}"; use node or nginx`, { details: { dataPlane: String(dataPlane).slice(0, 40), planes: ['node', 'nginx'] } })
+  }
   return Object.freeze({
+    dataPlane,
     port: parsePort(options.port ?? env['FERRY_PORT'] ?? 8080),
     host: options.host ?? env['FERRY_HOST'] ?? '127.0.0.1',
     dataDir: resolve(options.cwd ?? process.cwd(), options.dataDir ?? env['FERRY_HOME'] ?? '.ferry'),

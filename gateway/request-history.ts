@@ -52,10 +52,10 @@ export class RequestHistory {
     })
   }
 
-  /** Queues one finished request. */
-  record(record: ProxyRecord, endedAt = new Date()): void {
+  /** Queues one finished request (`endedAt` as a Date or already as an ISO string). */
+  record(record: ProxyRecord, endedAt: Date | string = new Date()): void {
     this.buffer.push([
-      endedAt.toISOString(), record.model, record.version, record.method, record.path, record.status,
+      typeof endedAt === 'string' ? endedAt : endedAt.toISOString(), record.model, record.version, record.method, record.path, record.status,
       Math.round(record.durationMs * 1000) / 1000, record.requestBytes, record.responseBytes, record.requestId || null,
     ])
     this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 250).unref()

@@ -11,12 +11,17 @@ import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
 import { Deployer, secureDataDir, type DeployerOptions } from '../deployer/index.js'
-import { isAuthorizedByHash, loadAdminToken } from './admin-token.js'
+import { loadAdminToken } from './admin-token.js'
 import { createGatewayError } from './errors.js'
-import { redactUrl } from './_redact.js'
 import { createGatewayApp } from './app.js'
-import { loadTlsPair, openAuth, type TlsPair, type TokenStore } from './auth/index.js'
+import { loadTlsPair, openAuth, type TlsPair } from './auth/index.js'
 import { createModelProxy } from './proxy/model-proxy.js'
+import { createRequestSink } from './proxy/request-sink.js'
+import { createTableResolver } from './proxy/table-resolver.js'
+import { RoutingPublisher } from './routing/index.js'
+import { findNginx } from './nginx/nginx-binary.js'
+import { startNginxPlane, type NginxPlane } from './nginx/nginx-plane.js'
+import { getFreePort } from '../deployer/port-pool.js'
 import { TrafficLedger } from './proxy/traffic-ledger.js'
 import { createObservability } from './observability.js'
 import { createProtocols } from './protocols/index.js'
@@ -42,6 +47,15 @@ export interface RunningGateway {
   apiRoutes: Array<{ method: string; path: string }>
   /** The trusted keys and whether uploads must be signed. */
   signing: SigningPolicy
+  /** The routing table the data plane reads (published on every change). */
+  routing: RoutingPublisher
+  /** `node`, or `nginx` (then `url` is nginx's and `nodeUrl` the gateway's own listener behind it). */
+  dataPlane: 'node' | 'nginx'
+  nodeUrl: string
+  /** The nginx plane when it serves (its process, reload count). */
+  nginx: NginxPlane | undefined
+  /** Resolves once the data plane serves the newest routing table (at once for the Node plane, after nginx's reload for nginx). */
+  routingSettled(): Promise<void>
   close(): Promise<void>
 }
 
@@ -58,6 +72,11 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   const resolved = resolveGatewayOptions(options)
   // A bad TLS pair is refused before anything listens or starts.
   const tls = resolved.tls ? await loadTlsPair(resolved.tls.cert, resolved.tls.key) : undefined
+  // The nginx data plane is refused before anything starts when nginx cannot carry it.
+  const nginx = resolved.dataPlane === 'nginx' ? findNginx('nginx', options.env ?? process.env) : undefined
+  if (nginx && tls) throw createGatewayError('E_NGINX_UNSUPPORTED', 'the nginx data plane serves plain HTTP: TLS options are not supported with it', { details: { dataPlane: 'nginx' } })
+  // With nginx in front, Node listens on loopback, on a port of its own, behind it.
+  const listenAt = nginx ? { port: 0, host: '127.0.0.1' } : { port: resolved.port, host: resolved.host }
   // Listen first: instances are told the gateway's URL (for tracking) when they start, and with
   // --port 0 it is known only now. Until everything is open, requests get 503.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting
@@ -69,31 +88,51 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   server.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(resolved.port, resolved.host, () => resolve())
+    server.listen(listenAt.port, listenAt.host, () => resolve())
   })
   const { port } = server.address() as AddressInfo
-  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
-  const url = `${tls ? 'https' : 'http'}://${host}:${port}`
+  const host = listenAt.host.includes(':') ? `[${listenAt.host}]` : listenAt.host
+  const nodeUrl = `${tls ? 'https' : 'http'}://${host}:${port}`
 
   let opened: Awaited<ReturnType<typeof openParts>>
   try {
-    opened = await openParts(resolved, options, url, tls)
+    opened = await openParts(resolved, options, nodeUrl, tls)
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, jobs } = opened
+  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, unsubscribe, traffic, jobs } = opened
+  let plane: NginxPlane | undefined
+  if (nginx) {
+    try {
+      const nginxPort = resolved.port === 0 ? await getFreePort(resolved.host) : resolved.port
+      // nginx's own JSON log (<data>/nginx/access.jsonl) is the access log of what it carries: its lines go to the history and metrics only.
+      const carried = createRequestSink({ metrics: observability.metrics, history: tracking.requests, accessLog: () => undefined })
+      plane = await startNginxPlane({ nginx, dataDir: resolved.dataDir, listen: { host: resolved.host, port: nginxPort }, nodePort: port, upstreamTimeoutMs: resolved.upstreamTimeoutMs, routing, requests: carried, metrics: observability.metrics, traffic })
+    } catch (error) {
+      await closeParts(opened)
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      throw error
+    }
+  }
+  const url = plane?.url ?? nodeUrl
+  const internal = plane
   // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
-  handle = (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
+  handle = internal
+    ? (req, res) => { if (!internal.handleInternal(req, res) && (protocols.claims(req.url ?? '/') || !proxy.handle(req, res))) void listener(req, res) }
+    : (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
   // Jobs call models through /models/ on this very server: resumed only now that it answers them.
   jobs.start(url, resolved.upstreamTimeoutMs)
 
   let closing: Promise<void> | undefined
   return {
-    url, port, token, tokenSource: source, dataDir: resolved.dataDir, deployer, apiRoutes, signing,
+    routingSettled: () => plane?.settled() ?? Promise.resolve(),
+    url, port: plane ? Number(new URL(url).port) : port, nodeUrl, dataPlane: resolved.dataPlane, nginx: plane, token, tokenSource: source, dataDir: resolved.dataDir, deployer, apiRoutes, signing, routing,
     close() {
       closing ??= (async () => {
+        // nginx first: it stops taking connections and finishes those it has (its last lines are read back).
+        await plane?.close()
         const drained = new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeIdleConnections()
         // Upgraded connections (WebSocket tunnels) are not closed by closeAllConnections: the proxy closes them.
@@ -102,19 +141,26 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         await jobs.stop()
         await drained
         clearTimeout(timer)
-        proxy.close()
-        await protocols.close()
-        await deployer.close()
-        observability.close()
-        jobs.close()
-        tracking.requests.close()
-        tracking.db.close()
-        tracking.historyDb.close()
-        auth.db.close()
+        await closeParts(opened)
       })()
       return closing
     },
   }
+}
+
+/** Closes what openParts opened, in order: the proxy and its records, then the deployer and the databases. */
+async function closeParts(parts: Awaited<ReturnType<typeof openParts>>): Promise<void> {
+  parts.proxy.close()
+  parts.requests.flush()
+  for (const stop of parts.unsubscribe) stop()
+  await parts.protocols.close()
+  await parts.deployer.close()
+  parts.observability.close()
+  parts.jobs.close()
+  parts.tracking.requests.close()
+  parts.tracking.db.close()
+  parts.tracking.historyDb.close()
+  parts.auth.db.close()
 }
 
 function answerStarting(_req: IncomingMessage, res: ServerResponse): void {
@@ -174,40 +220,29 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   const observability = createObservability(deployer, readFerryVersion())
   const protocols = createProtocols({ deployer, gatewayUrl: url, upstreamTimeoutMs: resolved.upstreamTimeoutMs, serverVersion: readFerryVersion() })
   const signing: SigningPolicy = { requireSigned: resolved.requireSigned, keys: openTrustedKeys(resolved.dataDir) }
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, jobs })
+  // The routing table: rebuilt on every change the control plane makes, read by the data plane on each request.
+  const routing = new RoutingPublisher({ deployer, inferenceTokenHashes: (model) => auth.tokens.inferenceTokenHashes(model) })
+  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
   deployer.attachTraffic(traffic)
+  const unsubscribe = [deployer.onRoutingChange(() => routing.invalidate()), auth.tokens.onChange(() => routing.invalidate())]
+  const requests = createRequestSink({
+    metrics: observability.metrics,
+    history: tracking.requests,
+    accessLog: (line, time) => deployer.logs.append('gateway', { stream: 'access', line, time }),
+  })
   const proxy = createModelProxy({
     upstreamTimeoutMs: resolved.upstreamTimeoutMs,
     traffic,
     onMirror(record) {
       if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: 'shadow' })
     },
-    resolve(name, selector, req) {
-      const target = deployer.resolveTarget(name, selector)
-      // A model needs a token when it has its own (PUT /api/models/:name/token) or a named
-      // inference token names it; any of them is accepted.
-      const tokenHash = deployer.inferenceTokenHash(name)
-      if ((tokenHash !== undefined || auth.tokens.guardsModel(name)) && !acceptsInference(req.headers.authorization, name, tokenHash, auth.tokens)) {
-        throw createGatewayError('E_MODEL_TOKEN_REQUIRED', `inference on ${name} requires its token`, { details: { name } })
-      }
-      return target
-    },
-    onResponse(record) {
-      record.path = redactUrl(record.path)
-      if (record.version) observability.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: record.role })
-      tracking.requests.record(record)
-      deployer.logs.append('gateway', { stream: 'access', line: JSON.stringify(record) })
-    },
+    resolve: createTableResolver(() => routing.current()),
+    onResponse: (record) => requests.record(record),
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, jobs }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs }
 }
 
-function acceptsInference(header: string | undefined, model: string, legacyHash: string | undefined, tokens: TokenStore): boolean {
-  if (legacyHash !== undefined && isAuthorizedByHash(header, legacyHash)) return true
-  const secret = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1]
-  return secret !== undefined && tokens.allowsInference(secret, model)
-}

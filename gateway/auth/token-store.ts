@@ -40,6 +40,7 @@ const toInfo = (r: Row): TokenInfo => ({ id: r.id, name: r.name, role: r.role, m
 export class TokenStore {
   readonly #db: Database.Database
   readonly #active = new Map<string, TokenInfo>()
+  readonly #listeners = new Set<() => void>()
 
   constructor(db: Database.Database) {
     this.#db = db
@@ -66,6 +67,7 @@ export class TokenStore {
     this.#db.prepare('INSERT INTO tokens (id, name, role, model, hash, created_at, created_by, revoked_at) VALUES (@id, @name, @role, @model, @hash, @created_at, @created_by, @revoked_at)').run(row)
     const info = toInfo(row)
     this.#active.set(row.hash, info)
+    this.#changed()
     return { token, info }
   }
 
@@ -82,6 +84,7 @@ export class TokenStore {
     const revokedAt = new Date().toISOString()
     this.#db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(revokedAt, info.id)
     this.#active.delete(hash)
+    this.#changed()
     return { ...info, revokedAt }
   }
 
@@ -94,6 +97,23 @@ export class TokenStore {
   guardsModel(model: string): boolean {
     for (const t of this.#active.values()) if (t.role === 'inference' && t.model === model) return true
     return false
+  }
+
+  /** The sha256 (hex) of each active inference token of `model` (what the routing table lists). */
+  inferenceTokenHashes(model: string): string[] {
+    const hashes: string[] = []
+    for (const [hash, t] of this.#active) if (t.role === 'inference' && t.model === model) hashes.push(hash)
+    return hashes.sort()
+  }
+
+  /** Calls `listener` after every create and revoke; returns unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener()
   }
 
   /** The names of the active inference tokens of `model`. */

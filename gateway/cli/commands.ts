@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   serve: { summary: 'Run the gateway and supervise every deployed version (the server the other commands talk to)', load: () => import('./commands/serve.js') as never },
   deploy: { summary: 'Upload a package or folder, deploy it and wait until it is healthy', load: () => import('./commands/deploy.js') as never },
   ps: { summary: 'List every version with its state, aliases and replicas', load: () => import('./commands/ps.js') as never },
+  routes: { summary: 'Print the routing table the data plane serves now (versions, aliases, endpoints, rollout split or mirror)', load: () => import('./commands/routes.js') as never },
   logs: { summary: 'Print the last lines a version wrote', load: () => import('./commands/logs.js') as never },
   stop: { summary: 'Stop a version', load: () => import('./commands/stop.js') as never },
   start: { summary: 'Start a stopped version again', load: () => import('./commands/start.js') as never },

@@ -47,3 +47,63 @@ export function buildUpstreamHeaders(req: IncomingMessage, context: { port: numb
   }
   return headers
 }
+
+/**
+ * The same headers as buildUpstreamHeaders, as the flat `[name, value, …]` list undici's
+ * dispatch takes, read from `req.rawHeaders` in one pass (no header object built or copied).
+ */
+export function upstreamHeaderList(req: IncomingMessage, context: { port: number; requestId: string; prefix: string }): string[] {
+  const raw = req.rawHeaders
+  let out: string[] = []
+  let connection = ''
+  let forwardedFor = ''
+  let host = ''
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!.toLowerCase()
+    const value = raw[i + 1]!
+    if (key === 'connection') connection = connection ? `${connection},${value}` : value
+    else if (key === 'x-forwarded-for') forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value
+    else if (key === 'host') host = value
+    else if (!HOP_BY_HOP.has(key) && !REPLACED.has(key)) out.push(key, value)
+  }
+  if (connection) {
+    out = dropNamed(out, connection)
+    if (/(^|,)\s*x-forwarded-for\s*(,|$)/i.test(connection)) forwardedFor = ''
+  }
+  const remote = req.socket.remoteAddress ?? ''
+  out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${remote}` : remote)
+  out.push('x-forwarded-proto', 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http')
+  if (host) out.push('x-forwarded-host', host)
+  out.push('x-forwarded-prefix', context.prefix, 'x-request-id', context.requestId, 'host', `127.0.0.1:${context.port}`)
+  return out
+}
+
+/** The answer's headers for the client as a flat list: hop-by-hop and `skip` dropped, `csp` merged into Content-Security-Policy. */
+export function answerHeaderList(raw: Buffer[], skip: ReadonlySet<string>, csp: string): { headers: string[]; eventStream: boolean } {
+  const out: string[] = []
+  let connection = ''
+  let theirs = ''
+  let eventStream = false
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!.toString('latin1').toLowerCase()
+    const value = raw[i + 1]!.toString('latin1')
+    if (key === 'connection') connection = connection ? `${connection},${value}` : value
+    else if (key === 'content-security-policy') theirs = theirs ? `${theirs}, ${value}` : value
+    else if (!HOP_BY_HOP.has(key) && !skip.has(key)) {
+      if (key === 'content-type' && value.startsWith('text/event-stream')) eventStream = true
+      out.push(key, value)
+    }
+  }
+  // Policies joined by commas are each enforced (CSP 3, serialized-policy-list).
+  out.push('content-security-policy', theirs ? `${theirs}, ${csp}` : csp)
+  return { headers: connection ? dropNamed(out, connection) : out, eventStream }
+}
+
+/** `list` without the headers a Connection header names (RFC 9110 §7.6.1). */
+function dropNamed(list: string[], connection: string): string[] {
+  const named = new Set(connection.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+  if (named.size === 0) return list
+  const out: string[] = []
+  for (let i = 0; i < list.length; i += 2) if (!named.has(list[i]!)) out.push(list[i]!, list[i + 1]!)
+  return out
+}

@@ -26,6 +26,15 @@ export type TargetResult =
   | { ok: true; target: ProxyTarget }
   | { ok: false; model: string; ref: string | null; error: FerryError; headers: Record<string, string> }
 
+type Endpoints = ReturnType<ModelProxyOptions['resolve']>['endpoints']
+/** Ports of an endpoint list, computed once per list (resolvers hand out the same lists until routes change). */
+const PORTS = new WeakMap<Endpoints, number[]>()
+function portsOf(endpoints: Endpoints): number[] {
+  let ports = PORTS.get(endpoints)
+  if (!ports) PORTS.set(endpoints, (ports = endpoints.map((e) => e.port)))
+  return ports
+}
+
 /** `undefined` when the URL is not under /models/ (the caller does not take the request). */
 export function findTarget(req: IncomingMessage, resolve: ModelProxyOptions['resolve']): TargetResult | undefined {
   const parsed = parseModelPath(req.url ?? '/')
@@ -44,15 +53,15 @@ export function findTarget(req: IncomingMessage, resolve: ModelProxyOptions['res
   }
   const { split, mirror } = resolved
   if (split && split.endpoints.length > 0 && (resolved.endpoints.length === 0 || (split.sticky ? stickyBucket(req) : Math.random() * 100) < split.weight)) {
-    return { ok: true, target: { path, version: split.version, ref: split.ref, ports: split.endpoints.map((e) => e.port), role: 'canary' } }
+    return { ok: true, target: { path, version: split.version, ref: split.ref, ports: portsOf(split.endpoints), role: 'canary' } }
   }
   const ref = resolved.ref
   if (resolved.endpoints.length === 0) {
     const error = createGatewayError('E_NO_READY_INSTANCE', `${ref} has no ready replica`, { details: { name: path.name, version: resolved.version } })
     return { ok: false, model: path.name, ref, headers: { 'retry-after': '5' }, error }
   }
-  const target: ProxyTarget = { path, version: resolved.version, ref, ports: resolved.endpoints.map((e) => e.port), role: 'stable' }
-  if (mirror && mirror.endpoints.length > 0 && Math.random() * 100 < mirror.percent) target.mirror = { ref: mirror.ref, ports: mirror.endpoints.map((e) => e.port), compare: mirror.compare }
+  const target: ProxyTarget = { path, version: resolved.version, ref, ports: portsOf(resolved.endpoints), role: 'stable' }
+  if (mirror && mirror.endpoints.length > 0 && Math.random() * 100 < mirror.percent) target.mirror = { ref: mirror.ref, ports: portsOf(mirror.endpoints), compare: mirror.compare }
   return { ok: true, target }
 }
 

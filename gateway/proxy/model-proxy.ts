@@ -6,13 +6,14 @@
  * for an unknown model or version, 503 when no replica is ready, 502 when the replica cannot be
  * reached, 504 when it is too slow.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
 import { Readable, type Duplex } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import type { FerryError } from '../../packager/ferry-error.js'
 import { createGatewayError } from '../errors.js'
-import { buildUpstreamHeaders, pickRequestId, stripHopByHop } from './_headers.js'
+import { buildUpstreamHeaders, pickRequestId, upstreamHeaderList } from './_headers.js'
+import { ForwardHandler } from './_forward.js'
 import { createPicker, errorBody, findTarget, type ProxyRole, type ProxyTarget } from './_target.js'
 import { proxyUpgrade } from './_upgrade.js'
 import { Capture, MAX_MIRROR_BYTES, sendMirror } from './_mirror.js'
@@ -77,11 +78,6 @@ export interface ModelProxy {
  */
 export const MODEL_SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads'
 
-function withModelSandbox(own: string | string[] | number | undefined): string {
-  // Policies joined by commas are each enforced (CSP 3, serialized-policy-list).
-  const theirs = own === undefined ? [] : Array.isArray(own) ? own : [String(own)]
-  return [...theirs, MODEL_SANDBOX_CSP].join(', ')
-}
 
 /** A pool to a port unused this long is dropped when another port is first used. */
 const IDLE_POOL_MS = 5 * 60_000
@@ -153,69 +149,68 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     const picked = pickPort(target)
     const port = refusedPorts.includes(picked) ? target.ports.find((p) => !refusedPorts.includes(p)) ?? picked : picked
     const method = req.method ?? 'GET'
-    const bodyless = RETRYABLE_METHODS.has(method) && !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0'
+    const headers = req.headers
+    const bodyless = RETRYABLE_METHODS.has(method) && headers['transfer-encoding'] === undefined && (headers['content-length'] ?? '0') === '0'
     const meta = { 'x-request-id': requestId, 'x-ferry-version': target.ref }
     // A copy for the shadow version needs both bodies; a body too large to keep is not mirrored.
-    const mirror = target.mirror && options.traffic && attempt === 0 && Number(req.headers['content-length'] ?? 0) <= MAX_MIRROR_BYTES
-      ? { request: new Capture(), response: new Capture() }
+    const mirror = target.mirror && options.traffic && attempt === 0 && Number(headers['content-length'] ?? 0) <= MAX_MIRROR_BYTES
+      ? { request: new Capture(), response: new Capture(), status: 0 }
       : undefined
-    const abort = new AbortController()
-    const onClientClose = () => { if (!res.writableFinished) abort.abort() }
-    res.once('close', onClientClose)
-    const fail = (error: Error & { code?: string }) => {
-      res.off('close', onClientClose)
-      if (res.headersSent || res.destroyed) return void res.destroy()
-      closeIfBodyUnread(req, res)
-      // A replica that died refuses new connections, or resets the one this request was on before
-      // any answer; a bodyless GET/HEAD/OPTIONS is idempotent (RFC 9110 §9.2.2), so another replica may take it.
-      const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET'
-      if (bodyless && refused && attempt + 1 < Math.max(2, target.ports.length)) return forward(req, res, target, requestId, record, attempt + 1, [...refusedPorts, port])
-      if (error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT') {
-        console.error(`model proxy: ${target.ref} on port ${port} sent nothing for ${timeoutMs} ms (${method} ${target.path.upstreamPath}, request ${requestId})`)
-        return sendError(res, createGatewayError('E_UPSTREAM_TIMEOUT', `${target.ref} did not answer within ${timeoutMs} ms`, { details: { timeoutMs } }), meta, record)
-      }
-      console.error(`model proxy: ${target.ref} on port ${port} unreachable (${method} ${target.path.upstreamPath}, request ${requestId}): ${error.code ?? ''} ${error.message}`)
-      sendError(res, createGatewayError('E_UPSTREAM_UNREACHABLE', `${target.ref} could not be reached`, { details: { cause: error.code ?? 'error' } }), meta, record)
-    }
-    poolFor(port).request({
-      method: method as Dispatcher.HttpMethod,
-      path: target.path.upstreamPath,
-      headers: buildUpstreamHeaders(req, { port, requestId, prefix: target.path.prefix }) as Record<string, string | string[]>,
-      body: bodyless ? null : Readable.from(countBytes(req, record, mirror?.request), { objectMode: false }),
-      signal: abort.signal,
-    }).then(({ statusCode, headers, body }) => {
-      if (res.destroyed) return void body.destroy()
-      closeIfBodyUnread(req, res)
-      const answer = stripHopByHop(headers as IncomingHttpHeaders)
-      res.writeHead(statusCode, { ...answer, ...meta, 'content-security-policy': withModelSandbox(answer['content-security-policy']) })
-      if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
-        streams.add(res)
-        options.traffic?.markStream(target.ref)
-      }
-      if (mirror) {
-        const { request, response } = mirror
-        body.on('data', (chunk: Buffer) => response.add(chunk))
-        res.once('finish', () => {
-          if (request.overflow || response.overflow || !req.complete) return
-          const shadowPort = pickPort({ ...target, ref: target.mirror!.ref, ports: target.mirror!.ports })
-          sendMirror({
-            ref: target.mirror!.ref, port: shadowPort, pool: poolFor(shadowPort), method, path: target.path.upstreamPath,
-            headers: buildUpstreamHeaders(req, { port: shadowPort, requestId, prefix: target.path.prefix }) as Record<string, string | string[]>,
-            body: request.body(), stable: { status: statusCode, body: response.body() }, compare: target.mirror!.compare, timeoutMs, ledger: options.traffic!,
-            onDone: (status, durationMs) => options.onMirror?.({ ...record, version: target.mirror!.ref.slice(target.mirror!.ref.lastIndexOf('@') + 1), status, durationMs, role: 'shadow' }),
-          })
-        })
-      }
-      body.on('data', (chunk: Buffer) => { record.responseBytes += chunk.length })
-      body.on('error', (error: Error & { code?: string }) => {
+    const handler = new ForwardHandler(res, ['x-request-id', requestId, 'x-ferry-version', target.ref], MODEL_SANDBOX_CSP, record, {
+      answered(statusCode, eventStream) {
+        closeIfBodyUnread(req, res)
+        if (mirror) mirror.status = statusCode
+        if (eventStream) {
+          streams.add(res)
+          options.traffic?.markStream(target.ref)
+        }
+      },
+      completed() {
+        if (mirror) sendCopy(req, target, requestId, record, mirror)
+      },
+      failedLate(error) {
         // The replica died or went silent mid-answer: the client sees a cut response.
         if (error.code === 'UND_ERR_BODY_TIMEOUT') console.error(`model proxy: ${target.ref} on port ${port} stopped answering for ${timeoutMs} ms (request ${requestId})`)
         res.destroy()
-      })
-      body.pipe(res)
-    }, (error: Error & { code?: string }) => {
-      if (abort.signal.aborted) return // the client left; nothing to answer
-      fail(error)
+      },
+      failedEarly(error) {
+        res.off('close', onClientClose)
+        if (res.destroyed) return // the client left; nothing to answer
+        if (res.headersSent) return void res.destroy()
+        closeIfBodyUnread(req, res)
+        // A replica that died refuses new connections, or resets the one this request was on before
+        // any answer; a bodyless GET/HEAD/OPTIONS is idempotent (RFC 9110 §9.2.2), so another replica may take it.
+        const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET'
+        if (bodyless && refused && attempt + 1 < Math.max(2, target.ports.length)) return forward(req, res, target, requestId, record, attempt + 1, [...refusedPorts, port])
+        if (error.code === 'UND_ERR_HEADERS_TIMEOUT' || error.code === 'UND_ERR_BODY_TIMEOUT') {
+          console.error(`model proxy: ${target.ref} on port ${port} sent nothing for ${timeoutMs} ms (${method} ${target.path.upstreamPath}, request ${requestId})`)
+          return sendError(res, createGatewayError('E_UPSTREAM_TIMEOUT', `${target.ref} did not answer within ${timeoutMs} ms`, { details: { timeoutMs } }), meta, record)
+        }
+        console.error(`model proxy: ${target.ref} on port ${port} unreachable (${method} ${target.path.upstreamPath}, request ${requestId}): ${error.code ?? ''} ${error.message}`)
+        sendError(res, createGatewayError('E_UPSTREAM_UNREACHABLE', `${target.ref} could not be reached`, { details: { cause: error.code ?? 'error' } }), meta, record)
+      },
+    }, mirror?.response)
+    const onClientClose = () => { if (!res.writableFinished) handler.cancel() }
+    res.once('close', onClientClose)
+    poolFor(port).dispatch({
+      method: method as Dispatcher.HttpMethod,
+      path: target.path.upstreamPath,
+      headers: upstreamHeaderList(req, { port, requestId, prefix: target.path.prefix }),
+      body: bodyless ? null : Readable.from(countBytes(req, record, mirror?.request), { objectMode: false }),
+    }, handler)
+  }
+
+  /** The shadow copy of an exchange the client has had in full (both bodies kept, the request read to its end). */
+  function sendCopy(req: IncomingMessage, target: ProxyTarget, requestId: string, record: ProxyRecord, mirror: { request: Capture; response: Capture; status: number }): void {
+    const { request, response } = mirror
+    if (request.overflow || response.overflow || !req.complete) return
+    const shadow = target.mirror!
+    const shadowPort = pickPort({ ...target, ref: shadow.ref, ports: shadow.ports })
+    sendMirror({
+      ref: shadow.ref, port: shadowPort, pool: poolFor(shadowPort), method: req.method ?? 'GET', path: target.path.upstreamPath,
+      headers: buildUpstreamHeaders(req, { port: shadowPort, requestId, prefix: target.path.prefix }) as Record<string, string | string[]>,
+      body: request.body(), stable: { status: mirror.status, body: response.body() }, compare: shadow.compare, timeoutMs, ledger: options.traffic!,
+      onDone: (status, durationMs) => options.onMirror?.({ ...record, version: shadow.ref.slice(shadow.ref.lastIndexOf('@') + 1), status, durationMs, role: 'shadow' }),
     })
   }
 

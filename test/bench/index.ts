@@ -26,7 +26,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   deploy: { summary: 'cold start of examples/echo: deploy() to ready minus the same entry started by hand [--runs n]', run: runDeployBench },
   ocr: { summary: 'examples/ocr through the gateway vs native tesseract, one process per core: images/s and word accuracy [--images n --passes n]', run: runOcrBench },
   search: { summary: 'GET /api/runs?q= (FTS5, ranked, snippets) over 100,000 runs vs the LIKE scan it replaced: median and p95 ms [--runs n]', run: runSearchBench },
-  proxy: { summary: 'wrk GET /health of echo: direct vs through the gateway vs through nginx, req/s and p50/p99 [--seconds n]', run: runProxyBench },
+  proxy: { summary: 'wrk GET /health of echo in one run: direct, bare nginx, bare undici, the Node plane, the nginx plane, reloads under load, 50 versions [--seconds n --versions n]', run: runProxyBench },
   rollout: { summary: 'steady load through a replace switch and a rollback vs nginx -s reload: failed requests, p99 during switches vs steady [--rps n --seconds n]', run: runRolloutBench },
   protocols: { summary: 'examples/digits called directly vs through OIP, Gradio run and @gradio/client: req/s, p50/p99, overhead [--requests n --concurrency n]', run: runProtocolsBench },
   jobs: { summary: 'a batch job of N documents through docflow (or ocr) vs a client calling the same endpoint at the same concurrency: images/s, ratio [--model --endpoint --count n --concurrency n]', run: runJobsBench },

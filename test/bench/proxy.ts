@@ -1,52 +1,45 @@
 /**
- * `proxy` benchmark: what the gateway's model proxy costs per request. `wrk` (Debian package `wrk`)
- * drives `GET /health` of one examples/echo instance three ways in one run, each after a 2 s warm-up:
- * direct (`http://127.0.0.1:<instance>/health`), through the gateway (`/models/echo/health`), and
- * through nginx (Debian package `nginx`) as a reverse proxy with upstream keep-alive; then, for
- * scale, the barest proxy each Node HTTP client allows (node:http, undici's Pool, http-proxy, and
- * undici on two processes). Reports req/s and p50/p99 for each and the ratios. Goal (issue): gateway ≥ 0.8 × nginx's throughput and ≤ 1 ms
- * added p99 (gateway p99 minus direct p99).
- *
- * The gateway is a real `ferry serve` in a child process (`node bin/ferry.js serve --port 0 --data
- * <tmp> --json`, token given through FERRY_TOKEN); echo is packed here with packFolder and uploaded
- * and deployed through its management API, exactly as a user would. nginx runs with one worker, as
- * the gateway is one Node event loop: same CPU budget for both proxies. wrk, the gateway, nginx
- * and the echo instance are all separate processes, so none shares the bench's event loop.
+ * `proxy` benchmark: what each data plane costs per request, every row in ONE run against the
+ * same examples/echo instance, with wrk (`GET /health`, -c32 by default) after a 2 s warm-up each:
+ *   direct        the instance itself
+ *   bareNginx     nginx as a plain reverse proxy (upstream keep-alive, access_log off): the native ceiling
+ *   bareUndici    the barest undici Pool proxy in Node (test/fixtures/programs/bare-proxy.js): Node's ceiling
+ *   nodePlane     Ferry's Node data plane, access log + prediction history + metrics on
+ *   nginxPlane    Ferry's nginx data plane (`--data-plane nginx`), history + metrics on (from nginx's JSON log)
+ * then the reload-under-load case (wrk on each plane while an alias is set and removed every
+ * 250 ms: every change is a new routing table, for nginx a graceful reload) and the scale case
+ * (_proxy-scale.ts: 50 versions deployed at once). One `ferry serve --data-plane nginx` serves
+ * both planes: nginx at its URL, the Node plane at the gateway's own listener behind it.
+ * Goals (issue 16): nodePlane ≥ 0.8 × bareUndici and ≤ 1 ms added p99; nginxPlane ≥ 0.9 ×
+ * bareNginx; no request failed by a reload; gateway RSS < 150 MB with 50 versions.
  *
  * Options (argument → environment variable → default):
- *   --seconds <n>      measured seconds per target   FERRY_BENCH_PROXY_SECONDS   10
+ *   --seconds <n>      measured seconds per row      FERRY_BENCH_PROXY_SECONDS      10
  *   --connections <n>  wrk connections               FERRY_BENCH_PROXY_CONNECTIONS  32
- *   --threads <n>      wrk threads                   (none)                      2
+ *   --threads <n>      wrk threads                   (none)                         2
+ *   --versions <n>     versions in the scale case    FERRY_BENCH_PROXY_VERSIONS     50 (1 skips it)
+ *   --alternatives     also node:http, http-proxy and undici on two processes (slower)
  *   --cpu-prof <dir>   run the gateway under `node --cpu-prof`, profiles written to <dir> at exit
- * (--mb, --files, --runs, --images and --passes are accepted and ignored, so `npm run bench -- --mb 100` can run every benchmark.)
+ * (--mb, --files, --runs, --images, --passes, --rps and --requests are accepted and ignored, so one command line can run every benchmark.)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { getFreePort } from '../../deployer/port-pool.js'
-import { packFolder } from '../../packager/pack.js'
 import { ferryPath } from '../../packager/repo-root.js'
-import { BenchSetupError, hasCommand, logNote, removeOnSignal, roundTo, runTimed } from './_measure.js'
+import { BenchSetupError, hasCommand, logNote, removeOnSignal, roundTo } from './_measure.js'
+import { callApi, deployEcho, measureTarget, nginxVersion, NGINX_WORKERS, runWrk, spawnService, startGatewayChild, stopChild, waitForOk, writeNginxConfig, type GatewayChild, type Killable, type WrkFigures, type WrkOptions } from './_proxy-tools.js'
+import { rssMb, runScaleCase, type ScaleFigures } from './_proxy-scale.js'
 
-export interface ProxyBenchOptions {
+export { callApi, nginxVersion, parseWrkOutput, spawnService, startGatewayChild, stopChild, waitForOk, writeNginxConfig, type Killable, type WrkFigures } from './_proxy-tools.js'
+
+export interface ProxyBenchOptions extends WrkOptions {
   seconds: number
-  connections: number
-  threads: number
-  warmUpSeconds: number
-  cpuProfDir: string | null
-}
-
-export interface WrkFigures {
-  rps: number
-  p50Ms: number
-  p99Ms: number
-  requests: number
-  /** Non-2xx/3xx responses plus socket errors (connect, read, write, timeout); 0 when all went well. */
-  errors: number
+  versions: number
+  alternatives: boolean
 }
 
 export interface ProxyBenchResult {
@@ -54,51 +47,42 @@ export interface ProxyBenchResult {
   connections: number
   threads: number
   seconds: number
-  direct: WrkFigures
-  gateway: WrkFigures
-  nginx: WrkFigures
-  /** The smallest proxy each Node client library allows (no routing, logging or metrics): Node's ceiling here. */
-  alternatives: Record<string, WrkFigures & { vsNginx: number }>
-  ratios: { gatewayVsNginx: number; gatewayVsDirect: number; nginxVsDirect: number }
-  addedP99Ms: { gateway: number; nginx: number }
-  goals: { gatewayVsNginx: string; addedP99Ms: string }
-  met: { gatewayVsNginx: boolean; addedP99Ms: boolean }
+  rows: { direct: WrkFigures; bareNginx: WrkFigures; bareUndici: WrkFigures; nodePlane: WrkFigures; nginxPlane: WrkFigures }
+  ratios: { nodePlaneVsBareUndici: number; nginxPlaneVsBareNginx: number; nodePlaneVsBareNginx: number; nginxPlaneVsNodePlane: number; bareUndiciVsBareNginx: number; bareNginxVsDirect: number }
+  addedP99Ms: { nodePlane: number; nginxPlane: number; bareNginx: number; bareUndici: number }
+  reloadUnderLoad: Record<'nodePlane' | 'nginxPlane', { changes: number; requests: number; failed: number; rps: number; p99Ms: number }>
+  scale: ScaleFigures | null
+  gatewayRssMb: number
+  /** Extra Node ceilings (--alternatives). */
+  alternatives: Record<string, WrkFigures>
+  goals: Record<string, string>
+  met: Record<string, boolean>
   notes: string[]
-  machine: { node: string; nginx: string; platform: string; cpus: number; loadAverage: number[] }
+  machine: { node: string; nginx: string; platform: string; cpus: number; loadAverage: { start: number[]; end: number[] } }
 }
 
-const GOAL_RATIO = 0.8
-const GOAL_ADDED_P99_MS = 1
-const READY_TIMEOUT_MS = 15_000
-const STOP_TIMEOUT_MS = 15_000
-const NGINX_WORKERS = 1
-
-/** Bare proxies measured after the three targets, in this order. */
 const ALTERNATIVES = [
   { name: 'bare node:http', kind: 'node-http', workers: 1 },
-  { name: 'bare undici Pool', kind: 'undici', workers: 1 },
   { name: 'bare http-proxy', kind: 'http-proxy', workers: 1 },
   { name: 'bare undici Pool x2', kind: 'undici', workers: 2 },
 ] as const
 
-export type Killable = { kill(signal: NodeJS.Signals): unknown }
-
 /** Reads the options from `args`, then the environment, then defaults. */
 export function resolveProxyBenchOptions(args: string[], env: NodeJS.ProcessEnv = process.env): ProxyBenchOptions {
-  let values: Record<string, string | undefined>
+  let values: Record<string, string | boolean | undefined>
   try {
     values = parseArgs({
       args,
       options: {
-        seconds: { type: 'string' }, connections: { type: 'string' }, threads: { type: 'string' }, 'cpu-prof': { type: 'string' },
-        mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' }, images: { type: 'string' }, passes: { type: 'string' },
+        seconds: { type: 'string' }, connections: { type: 'string' }, threads: { type: 'string' }, versions: { type: 'string' }, alternatives: { type: 'boolean' }, 'cpu-prof': { type: 'string' },
+        mb: { type: 'string' }, files: { type: 'string' }, runs: { type: 'string' }, images: { type: 'string' }, passes: { type: 'string' }, rps: { type: 'string' }, requests: { type: 'string' }, concurrency: { type: 'string' },
       },
-    }).values as Record<string, string | undefined>
+    }).values
   } catch (error) {
-    throw new BenchSetupError(`proxy: ${(error as Error).message} (options: --seconds <n> --connections <n> --threads <n> --cpu-prof <dir>)`)
+    throw new BenchSetupError(`proxy: ${(error as Error).message} (options: --seconds <n> --connections <n> --threads <n> --versions <n> --alternatives --cpu-prof <dir>)`)
   }
-  const readWhole = (name: string, raw: string | undefined, fallback: number): number => {
-    if (raw === undefined || raw === '') return fallback
+  const readWhole = (name: string, raw: string | boolean | undefined, fallback: number): number => {
+    if (raw === undefined || raw === '' || typeof raw === 'boolean') return fallback
     const value = Number(raw)
     if (!Number.isInteger(value) || value < 1) throw new BenchSetupError(`proxy: ${name} must be a whole number ≥ 1, got "${raw}"`)
     return value
@@ -108,10 +92,12 @@ export function resolveProxyBenchOptions(args: string[], env: NodeJS.ProcessEnv 
   if (connections < threads) throw new BenchSetupError(`proxy: --connections (${connections}) must be ≥ --threads (${threads})`)
   return Object.freeze({
     seconds: readWhole('--seconds', values['seconds'] ?? env['FERRY_BENCH_PROXY_SECONDS'], 10),
+    versions: readWhole('--versions', values['versions'] ?? env['FERRY_BENCH_PROXY_VERSIONS'], 50),
+    alternatives: values['alternatives'] === true,
     connections,
     threads,
     warmUpSeconds: 2,
-    cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : null,
+    cpuProfDir: typeof values['cpu-prof'] === 'string' ? resolve(values['cpu-prof']) : null,
   })
 }
 
@@ -125,285 +111,146 @@ function assertToolsPresent(): void {
   }
 }
 
-// ── wrk ───────────────────────────────────────────────────────────────────────
-
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 }
-
-function parseDurationMs(text: string): number {
-  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim())
-  if (!match) throw new Error(`wrk: cannot read the duration "${text}"`)
-  return Number(match[1]) * UNIT_MS[match[2]!]!
-}
-
-/** Reads req/s, p50, p99, request and error counts from `wrk --latency` output. */
-export function parseWrkOutput(output: string): WrkFigures {
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output)
-  const p50 = /^\s+50%\s+(\S+)/m.exec(output)
-  const p99 = /^\s+99%\s+(\S+)/m.exec(output)
-  const requests = /(\d+) requests in /.exec(output)
-  if (!rps || !p50 || !p99 || !requests) throw new Error(`wrk: unexpected output:\n${output.trim().slice(-2000)}`)
-  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(output)
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
-  const errors = Number(non2xx?.[1] ?? 0) + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0)
-  return { rps: roundTo(Number(rps[1]), 0), p50Ms: roundTo(parseDurationMs(p50[1]!), 3), p99Ms: roundTo(parseDurationMs(p99[1]!), 3), requests: Number(requests[1]), errors }
-}
-
-async function runWrk(url: string, seconds: number, options: ProxyBenchOptions): Promise<WrkFigures> {
-  const run = await runTimed('wrk', [`-t${options.threads}`, `-c${options.connections}`, `-d${seconds}s`, '--latency', url], { cwd: tmpdir() })
-  if (run.code !== 0) throw new Error(`wrk ${url} exited with ${run.code}:\n${(run.stderr || run.stdout).trim().slice(-2000)}`)
-  return parseWrkOutput(run.stdout)
-}
-
-async function measureTarget(name: string, url: string, options: ProxyBenchOptions): Promise<WrkFigures> {
-  logNote('proxy', `${name}: warm-up ${options.warmUpSeconds} s, then ${options.seconds} s at ${options.connections} connections — ${url}`)
-  await runWrk(url, options.warmUpSeconds, options)
-  const figures = await runWrk(url, options.seconds, options)
-  logNote('proxy', `${name}: ${figures.rps} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms${figures.errors ? `, ${figures.errors} errors` : ''}`)
-  return figures
-}
-
-// ── Processes ─────────────────────────────────────────────────────────────────
-
-/** Polls `url` until it answers 200 or the time runs out. */
-export async function waitForOk(url: string, what: string, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  for (;;) {
-    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`${what} exited before answering ${url}`)
-    try {
-      const response = await fetch(url)
-      await response.arrayBuffer()
-      if (response.status === 200) return
-    } catch {
-      // not up yet
+/** wrk on `url` while an alias of echo is set and removed every 250 ms through the API (each a new routing table). */
+async function measureUnderChanges(name: string, url: string, control: GatewayChild, options: ProxyBenchOptions) {
+  const seconds = Math.max(4, Math.min(options.seconds, 8))
+  logNote('proxy', `${name}: ${seconds} s of wrk while an alias changes every 250 ms`)
+  let changes = 0
+  let running = true
+  const changing = (async () => {
+    while (running) {
+      await callApi(control, 'PUT', '/models/echo/aliases/bench', JSON.stringify({ version: '1.0.0' }), 'application/json')
+      await sleep(125)
+      await fetch(`${control.url}/api/models/echo/aliases/bench`, { method: 'DELETE', headers: { authorization: `Bearer ${control.token}` } }).then((r) => r.arrayBuffer())
+      changes += 2
+      await sleep(125)
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not answer 200 at ${url} within ${READY_TIMEOUT_MS} ms`)
-    await sleep(25)
-  }
+  })()
+  const figures = await runWrk(url, seconds, options)
+  running = false
+  await changing
+  return { changes, requests: figures.requests, failed: figures.errors, rps: figures.rps, p99Ms: figures.p99Ms }
 }
-
-/** Spawns a long-running child with its output captured (the tail is kept for error messages). */
-export function spawnService(command: string, args: string[], env: NodeJS.ProcessEnv, children: Set<Killable>): { child: ChildProcess; output: () => string; stdoutLines: AsyncIterable<string> } {
-  const child = spawn(command, args, { cwd: ferryPath(), env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  let tail = ''
-  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString('utf8')).slice(-4000))
-  child.stderr!.on('data', keep)
-  const lines: string[] = []
-  const waiters: Array<() => void> = []
-  let pending = ''
-  child.stdout!.on('data', (chunk: Buffer) => {
-    keep(chunk)
-    pending += chunk.toString('utf8')
-    const parts = pending.split('\n')
-    pending = parts.pop()!
-    lines.push(...parts)
-    waiters.splice(0).forEach((wake) => wake())
-  })
-  child.once('exit', () => waiters.splice(0).forEach((wake) => wake()))
-  const stdoutLines: AsyncIterable<string> = {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        while (lines.length > 0) yield lines.shift()!
-        if (child.exitCode !== null || child.signalCode !== null) return
-        await new Promise<void>((wake) => waiters.push(wake))
-      }
-    },
-  }
-  return { child, output: () => tail, stdoutLines }
-}
-
-export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-    child.once('exit', () => {
-      clearTimeout(timer)
-      done()
-    })
-    child.kill(signal)
-  })
-}
-
-export interface GatewayChild {
-  child: ChildProcess
-  url: string
-  token: string
-}
-
-/** `ferry serve --port 0 --data <dir> --json` in a child; resolves once it printed its URL. */
-export async function startGatewayChild(dataDir: string, options: ProxyBenchOptions, children: Set<Killable>): Promise<GatewayChild> {
-  const token = randomBytes(24).toString('hex')
-  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []
-  const service = spawnService(process.execPath, [...nodeArgs, ferryPath('bin', 'ferry.js'), 'serve', '--port', '0', '--data', dataDir, '--json'], { ...process.env, FERRY_TOKEN: token }, children)
-  const timeout = setTimeout(() => service.child.kill('SIGKILL'), READY_TIMEOUT_MS)
-  try {
-    for await (const line of service.stdoutLines) {
-      if (!line.startsWith('{')) continue
-      const { url } = JSON.parse(line) as { url: string }
-      return { child: service.child, url, token }
-    }
-  } finally {
-    clearTimeout(timeout)
-  }
-  throw new Error(`ferry serve exited (${service.child.exitCode ?? service.child.signalCode}) before printing its URL:\n${service.output().trim()}`)
-}
-
-export async function callApi<T>(gateway: GatewayChild, method: string, path: string, body: Buffer | string, contentType: string): Promise<T> {
-  const response = await fetch(`${gateway.url}/api${path}`, { method, body, headers: { authorization: `Bearer ${gateway.token}`, 'content-type': contentType } })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} /api${path}: ${response.status} ${text.slice(0, 1000)}`)
-  return JSON.parse(text) as T
-}
-
-interface DeployedEcho {
-  name: string
-  port: number
-  pid: number | null
-}
-
-/** Packs examples/echo, uploads it and deploys it through the gateway's API. */
-async function deployEcho(gateway: GatewayChild, work: string): Promise<DeployedEcho> {
-  const zip = (await packFolder({ dir: ferryPath('examples', 'echo'), outDir: join(work, 'pack') })).path
-  const pkg = await callApi<{ digest: string }>(gateway, 'POST', '/packages', readFileSync(zip), 'application/zip')
-  const info = await callApi<{ name: string; replicas: Array<{ port: number | null; pid: number | null }> }>(gateway, 'POST', '/deployments', JSON.stringify({ package: pkg.digest }), 'application/json')
-  const replica = info.replicas[0]
-  if (!replica || replica.port === null) throw new Error(`the echo deployment has no replica with a port: ${JSON.stringify(info)}`)
-  return { name: info.name, port: replica.port, pid: replica.pid }
-}
-
-export function writeNginxConfig(prefix: string, listenPort: number, upstreamPort: number): string {
-  const asRoot = process.getuid?.() === 0
-  const file = join(prefix, 'nginx.conf')
-  writeFileSync(file, [
-    ...(asRoot ? ['user root;'] : []),
-    'daemon off;',
-    'master_process on;',
-    `worker_processes ${NGINX_WORKERS};`,
-    `pid ${join(prefix, 'nginx.pid')};`,
-    `error_log ${join(prefix, 'error.log')} warn;`,
-    'events { worker_connections 4096; }',
-    'http {',
-    '  access_log off;',
-    `  client_body_temp_path ${join(prefix, 'client_body')};`,
-    `  proxy_temp_path ${join(prefix, 'proxy')};`,
-    `  fastcgi_temp_path ${join(prefix, 'fastcgi')};`,
-    `  uwsgi_temp_path ${join(prefix, 'uwsgi')};`,
-    `  scgi_temp_path ${join(prefix, 'scgi')};`,
-    '  keepalive_requests 1000000;',
-    `  upstream u { server 127.0.0.1:${upstreamPort}; keepalive 64; }`,
-    '  server {',
-    `    listen 127.0.0.1:${listenPort};`,
-    '    location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }',
-    '  }',
-    '}',
-    '',
-  ].join('\n'))
-  return file
-}
-
-/** nginx's version; `nginx -v` prints it on stderr. */
-export function nginxVersion(): string {
-  const result = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
-  return /nginx\/(\S+)/.exec(`${result.stdout ?? ''}${result.stderr ?? ''}`)?.[1] ?? 'unknown'
-}
-
-// ── Run ───────────────────────────────────────────────────────────────────────
 
 /** Runs the benchmark; `args` as in resolveProxyBenchOptions. */
 export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResult> {
   const options = resolveProxyBenchOptions(args)
   assertToolsPresent()
+  const loadAtStart = loadavg().map((n) => roundTo(n, 2))
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-proxy-'))
   const children = new Set<Killable>()
   const forgetSignals = removeOnSignal(work, children)
   let gateway: GatewayChild | undefined
-  let nginx: ChildProcess | undefined
-  let instanceGroup: Killable | undefined
+  const services: ChildProcess[] = []
+  const instanceGroups: Killable[] = []
   try {
-    logNote('proxy', 'starting ferry serve (child) and deploying examples/echo through its API')
-    gateway = await startGatewayChild(join(work, 'data'), options, children)
-    const echo = await deployEcho(gateway, work)
-    if (echo.pid !== null) {
-      // The instance is its own process group (detached); on Ctrl-C, take it down with the gateway.
-      const group = echo.pid
-      instanceGroup = { kill: (signal) => { try { process.kill(-group, signal) } catch { /* already gone */ } } }
-      children.add(instanceGroup)
+    logNote('proxy', 'starting ferry serve --data-plane nginx (child) and deploying examples/echo through its API')
+    gateway = await startGatewayChild(join(work, 'data'), options, children, ['--data-plane', 'nginx'])
+    // Management calls go to the gateway's own listener: a keep-alive connection to nginx may be
+    // closed by a worker a reload retires, and what is measured is only the planes' /models/ traffic.
+    const control: GatewayChild = { ...gateway, url: gateway.nodeUrl }
+    const echo = await deployEcho(control, work)
+    const trackGroup = (pid: number | null) => {
+      if (pid === null) return
+      // Instances are their own process groups (detached); on Ctrl-C, take them down with the gateway.
+      const group: Killable = { kill: (signal) => { try { process.kill(-pid, signal) } catch { /* already gone */ } } }
+      instanceGroups.push(group)
+      children.add(group)
     }
-    const directUrl = `http://127.0.0.1:${echo.port}/health`
-    const gatewayUrl = `${gateway.url}/models/${echo.name}/health`
-    await waitForOk(directUrl, 'the echo instance')
-    await waitForOk(gatewayUrl, 'the gateway', gateway.child)
+    trackGroup(echo.pid)
+    const urls = {
+      direct: `http://127.0.0.1:${echo.port}/health`,
+      nodePlane: `${gateway.nodeUrl}/models/echo/health`,
+      nginxPlane: `${gateway.url}/models/echo/health`,
+      bareNginx: '',
+      bareUndici: '',
+    }
+    await waitForOk(urls.direct, 'the echo instance')
+    await waitForOk(urls.nodePlane, 'the Node plane', gateway.child)
+    await waitForOk(urls.nginxPlane, 'the nginx plane', gateway.child)
 
     const nginxPort = await getFreePort('127.0.0.1')
-    const config = writeNginxConfig(work, nginxPort, echo.port)
-    const nginxService = spawnService('nginx', ['-p', work, '-e', join(work, 'error.log'), '-c', config], process.env, children)
-    nginx = nginxService.child
-    const nginxUrl = `http://127.0.0.1:${nginxPort}/health`
+    const bare = spawnService('nginx', ['-p', work, '-e', join(work, 'error.log'), '-c', writeNginxConfig(work, nginxPort, echo.port)], process.env, children)
+    services.push(bare.child)
+    urls.bareNginx = `http://127.0.0.1:${nginxPort}/health`
     try {
-      await waitForOk(nginxUrl, 'nginx', nginx)
+      await waitForOk(urls.bareNginx, 'bare nginx', bare.child)
     } catch (error) {
       let log = ''
       try { log = readFileSync(join(work, 'error.log'), 'utf8') } catch { /* none */ }
-      throw new Error(`${(error as Error).message}\n${nginxService.output()}\n${log.slice(-2000)}`)
+      throw new Error(`${(error as Error).message}\n${bare.output()}\n${log.slice(-2000)}`)
     }
+    const undiciPort = await getFreePort('127.0.0.1')
+    const undici = spawnService(process.execPath, [ferryPath('test', 'fixtures', 'programs', 'bare-proxy.js'), 'undici', String(undiciPort), String(echo.port), '1'], process.env, children)
+    services.push(undici.child)
+    urls.bareUndici = `http://127.0.0.1:${undiciPort}/health`
+    await waitForOk(urls.bareUndici, 'bare undici proxy', undici.child)
 
-    const direct = await measureTarget('direct', directUrl, options)
-    const viaGateway = await measureTarget('gateway', gatewayUrl, options)
-    const viaNginx = await measureTarget('nginx', nginxUrl, options)
+    const rows = {} as ProxyBenchResult['rows']
+    for (const name of ['direct', 'bareNginx', 'bareUndici', 'nodePlane', 'nginxPlane'] as const) rows[name] = await measureTarget(name, urls[name], options, options.seconds)
+    const gatewayRss = rssMb(gateway.child.pid!)
 
-    const alternatives: ProxyBenchResult['alternatives'] = {}
-    for (const alternative of ALTERNATIVES) {
-      const port = await getFreePort('127.0.0.1')
-      const service = spawnService(process.execPath, [ferryPath('test', 'fixtures', 'programs', 'bare-proxy.js'), alternative.kind, String(port), String(echo.port), String(alternative.workers)], process.env, children)
-      try {
-        await waitForOk(`http://127.0.0.1:${port}/health`, alternative.name, service.child)
-        const figures = await measureTarget(alternative.name, `http://127.0.0.1:${port}/health`, options)
-        alternatives[alternative.name] = { ...figures, vsNginx: roundTo(figures.rps / viaNginx.rps, 3) }
-      } finally {
-        await stopChild(service.child)
+    const alternatives: Record<string, WrkFigures> = {}
+    if (options.alternatives) {
+      for (const alternative of ALTERNATIVES) {
+        const port = await getFreePort('127.0.0.1')
+        const service = spawnService(process.execPath, [ferryPath('test', 'fixtures', 'programs', 'bare-proxy.js'), alternative.kind, String(port), String(echo.port), String(alternative.workers)], process.env, children)
+        try {
+          await waitForOk(`http://127.0.0.1:${port}/health`, alternative.name, service.child)
+          alternatives[alternative.name] = await measureTarget(alternative.name, `http://127.0.0.1:${port}/health`, options, options.seconds)
+        } finally {
+          await stopChild(service.child)
+        }
       }
     }
 
-    const ratios = {
-      gatewayVsNginx: roundTo(viaGateway.rps / viaNginx.rps, 3),
-      gatewayVsDirect: roundTo(viaGateway.rps / direct.rps, 3),
-      nginxVsDirect: roundTo(viaNginx.rps / direct.rps, 3),
+    const reloadUnderLoad = {
+      nodePlane: await measureUnderChanges('node plane under changes', urls.nodePlane, control, options),
+      nginxPlane: await measureUnderChanges('nginx plane under reloads', urls.nginxPlane, control, options),
     }
-    const addedP99Ms = { gateway: roundTo(viaGateway.p99Ms - direct.p99Ms, 3), nginx: roundTo(viaNginx.p99Ms - direct.p99Ms, 3) }
+    const scale = options.versions > 1 ? await runScaleCase(control, gateway.url, gateway.child.pid!, work, options.versions, { ...options, seconds: Math.max(3, Math.round(options.seconds / 2)) }) : null
+
+    const ratio = (a: number, b: number) => roundTo(a / b, 3)
+    const ratios = {
+      nodePlaneVsBareUndici: ratio(rows.nodePlane.rps, rows.bareUndici.rps),
+      nginxPlaneVsBareNginx: ratio(rows.nginxPlane.rps, rows.bareNginx.rps),
+      nodePlaneVsBareNginx: ratio(rows.nodePlane.rps, rows.bareNginx.rps),
+      nginxPlaneVsNodePlane: ratio(rows.nginxPlane.rps, rows.nodePlane.rps),
+      bareUndiciVsBareNginx: ratio(rows.bareUndici.rps, rows.bareNginx.rps),
+      bareNginxVsDirect: ratio(rows.bareNginx.rps, rows.direct.rps),
+    }
+    const added = (row: WrkFigures) => roundTo(row.p99Ms - rows.direct.p99Ms, 3)
+    const addedP99Ms = { nodePlane: added(rows.nodePlane), nginxPlane: added(rows.nginxPlane), bareNginx: added(rows.bareNginx), bareUndici: added(rows.bareUndici) }
+    const goals = { nodePlaneVsBareUndici: '>= 0.8', nodePlaneAddedP99Ms: '<= 1 (where bareUndici manages it)', nginxPlaneVsBareNginx: '>= 0.9', reloadFailures: '0', gatewayRssMbAt50Versions: '< 150' }
+    const met = {
+      nodePlaneVsBareUndici: ratios.nodePlaneVsBareUndici >= 0.8,
+      nodePlaneAddedP99Ms: addedP99Ms.nodePlane <= 1,
+      nginxPlaneVsBareNginx: ratios.nginxPlaneVsBareNginx >= 0.9,
+      reloadFailures: reloadUnderLoad.nginxPlane.failed === 0 && reloadUnderLoad.nodePlane.failed === 0,
+      gatewayRssMbAt50Versions: scale?.gatewayRssMb.met ?? false,
+    }
     const cores = cpus().length
     const notes = [
-      `GET /health of one examples/echo replica (a Node http server) at ${options.connections} connections, wrk -t${options.threads} --latency; each target warmed up ${options.warmUpSeconds} s, then measured ${options.seconds} s, in the order direct, gateway, nginx.`,
-      `gateway: \`ferry serve\` in a child process (one Node event loop), echo uploaded and deployed through its API${options.cpuProfDir ? `; run under --cpu-prof (slower), profile in ${options.cpuProfDir}` : ''}.`,
-      `nginx ${nginxVersion()}: worker_processes ${NGINX_WORKERS} (the same one-core budget as the gateway's single event loop), upstream keepalive 64, HTTP/1.1 to the upstream, access_log off.`,
-      `wrk, the proxy and the echo instance share ${cores} CPU core(s): a proxy's cost shows up as much in lower req/s as in latency, and the same client and upstream are used for all three.`,
-      'alternatives: the smallest keep-alive proxy each Node client allows (test/fixtures/programs/bare-proxy.js: no routing, logging, metrics or error pages), to show how far any Node proxy can go here; "x2" is node:cluster with two processes.',
-      ...(direct.errors + viaGateway.errors + viaNginx.errors > 0 ? [`errors (non-2xx or socket): direct ${direct.errors}, gateway ${viaGateway.errors}, nginx ${viaNginx.errors}.`] : []),
+      `GET /health of one examples/echo replica at ${options.connections} connections, wrk -t${options.threads} --latency; each row warmed up ${options.warmUpSeconds} s, then measured ${options.seconds} s, in the order direct, bareNginx, bareUndici, nodePlane, nginxPlane.`,
+      `one \`ferry serve --data-plane nginx\` child${options.cpuProfDir ? ` under --cpu-prof (slower; profiles in ${options.cpuProfDir})` : ''}: nginxPlane is its nginx (worker_processes ${NGINX_WORKERS}), nodePlane its Node listener behind nginx (the same code as the default --data-plane node); both with the prediction history and metrics on, the Node plane with the access log too.`,
+      `bareNginx: nginx ${nginxVersion()} with worker_processes ${NGINX_WORKERS}, upstream keepalive 64, access_log off; bareUndici: test/fixtures/programs/bare-proxy.js (no routing, records or error pages).`,
+      `wrk, the proxies and the echo instance share ${cores} CPU core(s) (and, on a shared machine, the other users' load: see machine.loadAverage).`,
+      'reloadUnderLoad: wrk on each plane while an alias of echo is set and removed every 250 ms (each change a new routing table; for nginx a checked graceful reload); failed counts non-2xx answers and socket errors.',
+      ...(scale ? [`scale: examples/echo deployed under ${scale.versions} names (${scale.versions} model@versions running at once); routeLookupNs times the Node plane's lookup over synthetic tables of 1, 50 and 500 models in this process.`] : []),
     ]
     return {
-      benchmark: 'proxy',
-      connections: options.connections,
-      threads: options.threads,
-      seconds: options.seconds,
-      direct,
-      gateway: viaGateway,
-      nginx: viaNginx,
-      alternatives,
-      ratios,
-      addedP99Ms,
-      goals: { gatewayVsNginx: `>= ${GOAL_RATIO}`, addedP99Ms: `<= ${GOAL_ADDED_P99_MS}` },
-      met: { gatewayVsNginx: ratios.gatewayVsNginx >= GOAL_RATIO, addedP99Ms: addedP99Ms.gateway <= GOAL_ADDED_P99_MS },
-      notes,
-      machine: { node: process.version, nginx: nginxVersion(), platform: `${process.platform}-${process.arch}`, cpus: cores, loadAverage: loadavg().map((n) => roundTo(n, 2)) },
+      benchmark: 'proxy', connections: options.connections, threads: options.threads, seconds: options.seconds,
+      rows, ratios, addedP99Ms, reloadUnderLoad, scale, gatewayRssMb: gatewayRss, alternatives, goals, met, notes,
+      machine: { node: process.version, nginx: nginxVersion(), platform: `${process.platform}-${process.arch}`, cpus: cores, loadAverage: { start: loadAtStart, end: loadavg().map((n) => roundTo(n, 2)) } },
     }
   } finally {
-    // nginx: SIGQUIT is its graceful stop; the gateway stops its instances on SIGTERM (and, under
-    // --cpu-prof, must exit normally for the profile to be written).
-    if (nginx) await stopChild(nginx, 'SIGQUIT')
+    for (const child of services) await stopChild(child, child.spawnfile === 'nginx' ? 'SIGQUIT' : 'SIGTERM')
+    // The gateway stops its instances and its nginx on SIGTERM (and, under --cpu-prof, must exit normally for the profile to be written).
     if (gateway) await stopChild(gateway.child, 'SIGTERM')
     for (const child of children) child.kill('SIGKILL')
-    if (instanceGroup) instanceGroup.kill('SIGKILL')
+    for (const group of instanceGroups) group.kill('SIGKILL')
     forgetSignals()
     rmSync(work, { recursive: true, force: true })
   }
 }
+

@@ -20,6 +20,7 @@ import { renderTokens } from './pages/tokens.js'
 import { renderAudit } from './pages/audit.js'
 import { renderTrust } from './pages/trust.js'
 import { renderJob, renderJobs } from './pages/jobs.js'
+import { renderRouting } from './pages/routing.js'
 import { addRoute, href, matchRoute, type Cleanup } from './router.js'
 
 addRoute('/', 'Overview', renderOverview)
@@ -36,8 +37,9 @@ addRoute('/audit', 'Audit', renderAudit)
 addRoute('/trust', 'Trusted keys', renderTrust)
 addRoute('/jobs', 'Jobs', renderJobs)
 addRoute('/jobs/:id', 'Job', renderJob)
+addRoute('/routing', 'Routing', renderRouting)
 
-const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts'], ['Jobs', 'jobs'], ['Tokens', 'tokens'], ['Audit', 'audit'], ['Trust', 'trust']]
+const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages'], ['Deploy', 'deploy'], ['Runs', 'runs'], ['Rollouts', 'rollouts'], ['Jobs', 'jobs'], ['Routing', 'routing'], ['Tokens', 'tokens'], ['Audit', 'audit'], ['Trust', 'trust']]
 const ADMIN_PAGES = new Set(['/tokens', '/audit', '/trust'])
 
 const main = h('main', { id: 'main', tabindex: '-1' })

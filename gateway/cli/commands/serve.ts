@@ -9,7 +9,7 @@ import { addSignedPackage } from '../../trust/upload-signature.js'
 import { startGateway, type RunningGateway } from '../../server.js'
 import { defineCommand, type CommandContext } from '../command.js'
 
-interface ServeResult { url: string; tokenSource: string; dataDir: string; deployed: string[] }
+interface ServeResult { url: string; tokenSource: string; dataDir: string; deployed: string[]; dataPlane: 'node' | 'nginx'; nodeUrl: string; pid: number }
 
 /** Packs (folders) and deploys each path; a failure is reported and the server keeps serving. */
 async function deployAtStart(gateway: RunningGateway, paths: string[], context: CommandContext): Promise<string[]> {
@@ -40,7 +40,7 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
 }
 
 export default defineCommand<ServeResult>({
-  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--sandbox auto|bwrap|none] [--deploy PATH]… [--tls-cert FILE --tls-key FILE] [--require-signed]',
+  usage: 'ferry serve [--port 8080] [--host 127.0.0.1] [--data DIR] [--sandbox auto|bwrap|none] [--deploy PATH]… [--tls-cert FILE --tls-key FILE] [--require-signed] [--data-plane node|nginx]',
   description: 'Run the gateway and supervise every deployed version until SIGTERM or Ctrl-C. Options: flag, then FERRY_PORT / FERRY_HOST / FERRY_HOME / FERRY_TOKEN, then defaults.',
   options: {
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
@@ -51,6 +51,7 @@ export default defineCommand<ServeResult>({
     'tls-cert': { type: 'string', value: 'FILE', description: 'serve HTTPS with this PEM certificate (with --tls-key; default FERRY_TLS_CERT)' },
     'tls-key': { type: 'string', value: 'FILE', description: 'the PEM private key of --tls-cert (default FERRY_TLS_KEY)' },
     'require-signed': { type: 'boolean', description: 'refuse packages that are not signed by a trusted key (`ferry trust`); FERRY_REQUIRE_SIGNED=1' },
+    'data-plane': { type: 'string', value: 'PLANE', description: 'who carries /models/ traffic: node (default, the gateway itself) or nginx (nginx in front, refused when missing or older than 1.18); FERRY_DATA_PLANE' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values }, context) {
@@ -63,6 +64,7 @@ export default defineCommand<ServeResult>({
       ...(values['tls-cert'] !== undefined ? { tlsCert: values['tls-cert'] as string } : {}),
       ...(values['tls-key'] !== undefined ? { tlsKey: values['tls-key'] as string } : {}),
       ...(values['require-signed'] ? { requireSigned: true } : {}),
+      ...(values['data-plane'] !== undefined ? { dataPlane: values['data-plane'] as string } : {}),
     })
     const { sandbox } = gateway.deployer
     if (sandbox.warning) context.stderr.write(`ferry: warning: ${sandbox.warning}\n`)
@@ -71,7 +73,7 @@ export default defineCommand<ServeResult>({
       `  console  ${gateway.url}/   (sign in with the admin token or a named one)`,
       `  API      ${gateway.url}/api   (Authorization: Bearer <token>; token: ${gateway.tokenSource})`,
       `  docs     ${gateway.url}/docs   (OpenAPI: ${gateway.url}/openapi.json)`,
-      `  models   ${gateway.url}/models/<name>/…`,
+      `  models   ${gateway.url}/models/<name>/…   (data plane: ${gateway.dataPlane === 'nginx' ? `nginx ${gateway.nginx?.process.pid ? `pid ${gateway.nginx.process.pid}` : ''}, gateway behind it on ${gateway.nodeUrl}` : 'node'})`,
       `  metrics  ${gateway.url}/metrics`,
       `  runs     ${gateway.url}/api/runs   (tracked runs; prediction history at /api/requests)`,
       `  data     ${gateway.dataDir}`,
@@ -80,7 +82,7 @@ export default defineCommand<ServeResult>({
       '',
     ].join('\n'))
     const deployed = await deployAtStart(gateway, (values['deploy'] as string[] | undefined) ?? [], context)
-    const result = { url: gateway.url, tokenSource: gateway.tokenSource, dataDir: gateway.dataDir, deployed }
+    const result = { url: gateway.url, tokenSource: gateway.tokenSource, dataDir: gateway.dataDir, deployed, dataPlane: gateway.dataPlane, nodeUrl: gateway.nodeUrl, pid: process.pid }
     if (context.json) context.stdout.write(`${JSON.stringify(result)}\n`)
     // Serve until the CLI's signal (SIGINT/SIGTERM) aborts, then shut down gracefully.
     await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }))
