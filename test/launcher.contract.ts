@@ -206,7 +206,9 @@ export function runLauncherContract(name: string, makeLauncher: () => Launcher, 
 
     test('stop() is idempotent, and fine after the process exited', async (t) => {
       const running = await launch(t, fixtureSpec('print-env.js'))
-      const [a, b] = await Promise.all([running.stop(1000), running.stop(1000)])
+      // A generous grace: a SIGTERM that reaches a sandbox still setting up on a loaded machine is
+      // only acted on once its program runs, and stop() returns as soon as the process is gone.
+      const [a, b] = await Promise.all([running.stop(10_000), running.stop(10_000)])
       assert.deepEqual(a, { code: null, signal: 'SIGTERM' })
       assert.deepEqual(b, a)
       assert.deepEqual(await running.stop(1000), a)
