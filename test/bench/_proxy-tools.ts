@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { packFolder } from '../../packager/pack.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -65,12 +65,54 @@ export async function runWrk(url: string, seconds: number, options: WrkOptions):
   return parseWrkOutput(run.stdout)
 }
 
-export async function measureTarget(name: string, url: string, options: WrkOptions, seconds: number): Promise<WrkFigures> {
+/**
+ * Warms `url` up, then measures it; with `pids`, also the CPU those processes (and their
+ * descendants) spent per request in the measured run: a cost that, unlike req/s, hardly moves
+ * when other work shares the cores.
+ */
+export async function measureTarget(name: string, url: string, options: WrkOptions, seconds: number, pids?: () => number[]): Promise<WrkFigures & { cpuUsPerRequest?: number }> {
   logNote('proxy', `${name}: warm-up ${options.warmUpSeconds} s, then ${seconds} s at ${options.connections} connections — ${url}`)
   await runWrk(url, options.warmUpSeconds, options)
+  const before = pids ? cpuMicros(pids()) : 0
   const figures = await runWrk(url, seconds, options)
-  logNote('proxy', `${name}: ${figures.rps} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms${figures.errors ? `, ${figures.errors} errors` : ''}`)
-  return figures
+  const cpuUsPerRequest = pids && figures.requests > 0 ? roundTo((cpuMicros(pids()) - before) / figures.requests, 1) : undefined
+  logNote('proxy', `${name}: ${figures.rps} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms${cpuUsPerRequest !== undefined ? `, ${cpuUsPerRequest} µs CPU per request` : ''}${figures.errors ? `, ${figures.errors} errors` : ''}`)
+  return cpuUsPerRequest === undefined ? figures : { ...figures, cpuUsPerRequest }
+}
+
+/** Linux's clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every mainstream kernel). */
+const TICKS_PER_SECOND = 100
+
+/** The pids of `pid`'s process tree, itself first (from /proc/<pid>/task/<tid>/children). */
+export function processTree(pid: number): number[] {
+  const all = [pid]
+  for (let i = 0; i < all.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${all[i]}/task`)) {
+        const children = readFileSync(`/proc/${all[i]}/task/${tid}/children`, 'utf8').trim()
+        if (children) all.push(...children.split(/\s+/).map(Number))
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return all
+}
+
+/** User plus system CPU time the processes have used so far, in µs. */
+export function cpuMicros(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      // Fields after the command's closing parenthesis: state is field 3, utime 14 and stime 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (ticks / TICKS_PER_SECOND) * 1e6
 }
 
 // ── Processes ─────────────────────────────────────────────────────────────────

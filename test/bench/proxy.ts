@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util'
 import { getFreePort } from '../../deployer/port-pool.js'
 import { ferryPath } from '../../packager/repo-root.js'
 import { BenchSetupError, hasCommand, logNote, removeOnSignal, roundTo } from './_measure.js'
-import { callApi, deployEcho, measureTarget, nginxVersion, NGINX_WORKERS, runWrk, spawnService, startGatewayChild, stopChild, waitForOk, writeNginxConfig, type GatewayChild, type Killable, type WrkFigures, type WrkOptions } from './_proxy-tools.js'
+import { callApi, deployEcho, measureTarget, nginxVersion, NGINX_WORKERS, processTree, runWrk, spawnService, startGatewayChild, stopChild, waitForOk, writeNginxConfig, type GatewayChild, type Killable, type WrkFigures, type WrkOptions } from './_proxy-tools.js'
 import { rssMb, runScaleCase, type ScaleFigures } from './_proxy-scale.js'
 
 export { callApi, nginxVersion, parseWrkOutput, spawnService, startGatewayChild, stopChild, waitForOk, writeNginxConfig, type Killable, type WrkFigures } from './_proxy-tools.js'
@@ -47,7 +47,10 @@ export interface ProxyBenchResult {
   connections: number
   threads: number
   seconds: number
-  rows: { direct: WrkFigures; bareNginx: WrkFigures; bareUndici: WrkFigures; nodePlane: WrkFigures; nginxPlane: WrkFigures }
+  /** cpuUsPerRequest: CPU (user + system) the row's proxy processes spent per request in its measured run. */
+  rows: Record<'direct' | 'bareNginx' | 'bareUndici' | 'nodePlane' | 'nginxPlane', WrkFigures & { cpuUsPerRequest?: number }>
+  /** Peer's CPU per request ÷ the plane's: 1 is as cheap as the peer. */
+  cpuRatios: { nodePlaneVsBareUndici: number | null; nginxPlaneVsBareNginx: number | null }
   ratios: { nodePlaneVsBareUndici: number; nginxPlaneVsBareNginx: number; nodePlaneVsBareNginx: number; nginxPlaneVsNodePlane: number; bareUndiciVsBareNginx: number; bareNginxVsDirect: number }
   addedP99Ms: { nodePlane: number; nginxPlane: number; bareNginx: number; bareUndici: number }
   reloadUnderLoad: Record<'nodePlane' | 'nginxPlane', { changes: number; requests: number; failed: number; rps: number; p99Ms: number }>
@@ -186,8 +189,19 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
     urls.bareUndici = `http://127.0.0.1:${undiciPort}/health`
     await waitForOk(urls.bareUndici, 'bare undici proxy', undici.child)
 
+    // Whose CPU each row costs: the proxy's processes (for the nginx plane, its nginx and the Node
+    // gateway reading nginx's log into the history and metrics), the instance's for direct.
+    const gatewayPid = gateway.child.pid!
+    const nginxMaster = () => Number(readFileSync(join(work, 'data', 'nginx', 'nginx.pid'), 'utf8').trim())
+    const pidsOf: Record<keyof ProxyBenchResult['rows'], () => number[]> = {
+      direct: () => (echo.pid ? processTree(echo.pid) : []),
+      bareNginx: () => processTree(bare.child.pid!),
+      bareUndici: () => [undici.child.pid!],
+      nodePlane: () => [gatewayPid],
+      nginxPlane: () => [gatewayPid, ...processTree(nginxMaster())],
+    }
     const rows = {} as ProxyBenchResult['rows']
-    for (const name of ['direct', 'bareNginx', 'bareUndici', 'nodePlane', 'nginxPlane'] as const) rows[name] = await measureTarget(name, urls[name], options, options.seconds)
+    for (const name of ['direct', 'bareNginx', 'bareUndici', 'nodePlane', 'nginxPlane'] as const) rows[name] = await measureTarget(name, urls[name], options, options.seconds, pidsOf[name])
     const gatewayRss = rssMb(gateway.child.pid!)
 
     const alternatives: Record<string, WrkFigures> = {}
@@ -219,6 +233,9 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
       bareUndiciVsBareNginx: ratio(rows.bareUndici.rps, rows.bareNginx.rps),
       bareNginxVsDirect: ratio(rows.bareNginx.rps, rows.direct.rps),
     }
+    // The same comparisons by CPU per request (cheaper is higher): steadier than req/s on a shared machine.
+    const cpuRatio = (a: WrkFigures & { cpuUsPerRequest?: number }, b: WrkFigures & { cpuUsPerRequest?: number }) => (a.cpuUsPerRequest && b.cpuUsPerRequest ? ratio(b.cpuUsPerRequest, a.cpuUsPerRequest) : null)
+    const cpuRatios = { nodePlaneVsBareUndici: cpuRatio(rows.nodePlane, rows.bareUndici), nginxPlaneVsBareNginx: cpuRatio(rows.nginxPlane, rows.bareNginx) }
     const added = (row: WrkFigures) => roundTo(row.p99Ms - rows.direct.p99Ms, 3)
     const addedP99Ms = { nodePlane: added(rows.nodePlane), nginxPlane: added(rows.nginxPlane), bareNginx: added(rows.bareNginx), bareUndici: added(rows.bareUndici) }
     const goals = { nodePlaneVsBareUndici: '>= 0.8', nodePlaneAddedP99Ms: '<= 1 (where bareUndici manages it)', nginxPlaneVsBareNginx: '>= 0.9', reloadFailures: '0', gatewayRssMbAt50Versions: '< 150' }
@@ -235,12 +252,13 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
       `one \`ferry serve --data-plane nginx\` child${options.cpuProfDir ? ` under --cpu-prof (slower; profiles in ${options.cpuProfDir})` : ''}: nginxPlane is its nginx (worker_processes ${NGINX_WORKERS}), nodePlane its Node listener behind nginx (the same code as the default --data-plane node); both with the prediction history and metrics on, the Node plane with the access log too.`,
       `bareNginx: nginx ${nginxVersion()} with worker_processes ${NGINX_WORKERS}, upstream keepalive 64, access_log off; bareUndici: test/fixtures/programs/bare-proxy.js (no routing, records or error pages).`,
       `wrk, the proxies and the echo instance share ${cores} CPU core(s) (and, on a shared machine, the other users' load: see machine.loadAverage).`,
+      'cpuUsPerRequest: user + system CPU of the row\'s proxy processes (from /proc/<pid>/stat) in its measured run, per request; cpuRatios compares the planes with their peers by it (peer ÷ plane), which other load on the cores moves far less than req/s.',
       'reloadUnderLoad: wrk on each plane while an alias of echo is set and removed every 250 ms (each change a new routing table; for nginx a checked graceful reload); failed counts non-2xx answers and socket errors.',
       ...(scale ? [`scale: examples/echo deployed under ${scale.versions} names (${scale.versions} model@versions running at once); routeLookupNs times the Node plane's lookup over synthetic tables of 1, 50 and 500 models in this process.`] : []),
     ]
     return {
       benchmark: 'proxy', connections: options.connections, threads: options.threads, seconds: options.seconds,
-      rows, ratios, addedP99Ms, reloadUnderLoad, scale, gatewayRssMb: gatewayRss, alternatives, goals, met, notes,
+      rows, ratios, cpuRatios, addedP99Ms, reloadUnderLoad, scale, gatewayRssMb: gatewayRss, alternatives, goals, met, notes,
       machine: { node: process.version, nginx: nginxVersion(), platform: `${process.platform}-${process.arch}`, cpus: cores, loadAverage: { start: loadAtStart, end: loadavg().map((n) => roundTo(n, 2)) } },
     }
   } finally {
