@@ -233,7 +233,7 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
       bareUndiciVsBareNginx: ratio(rows.bareUndici.rps, rows.bareNginx.rps),
       bareNginxVsDirect: ratio(rows.bareNginx.rps, rows.direct.rps),
     }
-    // The same comparisons by CPU per request (cheaper is higher): steadier than req/s on a shared machine.
+    // The same comparisons by CPU per request (cheaper is higher): less moved than req/s by a shared machine, not unmoved.
     const cpuRatio = (a: WrkFigures & { cpuUsPerRequest?: number }, b: WrkFigures & { cpuUsPerRequest?: number }) => (a.cpuUsPerRequest && b.cpuUsPerRequest ? ratio(b.cpuUsPerRequest, a.cpuUsPerRequest) : null)
     const cpuRatios = { nodePlaneVsBareUndici: cpuRatio(rows.nodePlane, rows.bareUndici), nginxPlaneVsBareNginx: cpuRatio(rows.nginxPlane, rows.bareNginx) }
     const added = (row: WrkFigures) => roundTo(row.p99Ms - rows.direct.p99Ms, 3)
@@ -252,7 +252,7 @@ export async function runProxyBench(args: string[] = []): Promise<ProxyBenchResu
       `one \`ferry serve --data-plane nginx\` child${options.cpuProfDir ? ` under --cpu-prof (slower; profiles in ${options.cpuProfDir})` : ''}: nginxPlane is its nginx (worker_processes ${NGINX_WORKERS}), nodePlane its Node listener behind nginx (the same code as the default --data-plane node); both with the prediction history and metrics on, the Node plane with the access log too.`,
       `bareNginx: nginx ${nginxVersion()} with worker_processes ${NGINX_WORKERS}, upstream keepalive 64, access_log off; bareUndici: test/fixtures/programs/bare-proxy.js (no routing, records or error pages).`,
       `wrk, the proxies and the echo instance share ${cores} CPU core(s) (and, on a shared machine, the other users' load: see machine.loadAverage).`,
-      'cpuUsPerRequest: user + system CPU of the row\'s proxy processes (from /proc/<pid>/stat) in its measured run, per request; cpuRatios compares the planes with their peers by it (peer ÷ plane), which other load on the cores moves far less than req/s.',
+      'cpuUsPerRequest: user + system CPU of the row\'s proxy processes (from /proc/<pid>/stat) in its measured run, per request; cpuRatios compares the planes with their peers by it (peer ÷ plane), which other load on the cores moves less than req/s (though it still moves: run it on a quiet machine).',
       'reloadUnderLoad: wrk on each plane while an alias of echo is set and removed every 250 ms (each change a new routing table; for nginx a checked graceful reload); failed counts non-2xx answers and socket errors.',
       ...(scale ? [`scale: examples/echo deployed under ${scale.versions} names (${scale.versions} model@versions running at once); routeLookupNs times the Node plane's lookup over synthetic tables of 1, 50 and 500 models in this process.`] : []),
     ]
