@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   }
   const pool = createRecognizerPool(options, (error) => fail(`${error.message}; stopping so the replica is restarted`))
   const recorder = options.tracking ? createRunRecorder(createTrackingClient(options.tracking)) : null
-  const context: RecognizeContext = { pool, recorder }
+  const context: RecognizeContext = { pool, recorder, maxPdfPages: options.maxPdfPages }
   const openApi = JSON.stringify(buildOpenApiDocument(options.version))
 
   const server = createServer((req, res) => {
