@@ -20,17 +20,20 @@ export interface ApproximateMatch {
 export function findApproximate(pattern: string, text: string): ApproximateMatch {
   const m = pattern.length
   if (m === 0) return { distance: 0, start: 0, end: 0 }
-  // Column j of the table, for pattern prefixes 0..m: cost and where the substring started.
-  let cost = Array.from({ length: m + 1 }, (_, i) => i)
-  let start = new Array<number>(m + 1).fill(0)
+  // Two columns of the table, for pattern prefixes 0..m: cost, and where the substring started.
+  let cost = new Int32Array(m + 1)
+  let start = new Int32Array(m + 1)
+  let nextCost = new Int32Array(m + 1)
+  let nextStart = new Int32Array(m + 1)
+  for (let i = 0; i <= m; i++) cost[i] = i
+  const codes = Int32Array.from(pattern, (char) => char.charCodeAt(0))
   let best: ApproximateMatch = { distance: m, start: 0, end: 0 }
   for (let j = 1; j <= text.length; j++) {
-    const nextCost = new Array<number>(m + 1)
-    const nextStart = new Array<number>(m + 1)
+    const code = text.charCodeAt(j - 1)
     nextCost[0] = 0
     nextStart[0] = j
     for (let i = 1; i <= m; i++) {
-      const substitute = cost[i - 1]! + (pattern[i - 1] === text[j - 1] ? 0 : 1)
+      const substitute = cost[i - 1]! + (codes[i - 1] === code ? 0 : 1)
       const skipText = cost[i]! + 1
       const skipPattern = nextCost[i - 1]! + 1
       if (substitute <= skipText && substitute <= skipPattern) {
@@ -44,9 +47,10 @@ export function findApproximate(pattern: string, text: string): ApproximateMatch
         nextStart[i] = nextStart[i - 1]!
       }
     }
-    cost = nextCost
-    start = nextStart
+    ;[cost, nextCost] = [nextCost, cost]
+    ;[start, nextStart] = [nextStart, start]
     if (cost[m]! < best.distance) best = { distance: cost[m]!, start: start[m]!, end: j }
+    if (best.distance === 0) break
   }
   return best
 }
