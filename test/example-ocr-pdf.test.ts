@@ -50,6 +50,12 @@ function pngHeader(width: number, height: number): Buffer {
   return bytes // read from the header before any decoding: the CRC no longer matching is never seen
 }
 
+/** A JPEG that is only its start-of-frame header: `width` × `height`, three components. */
+function jpegHeader(width: number, height: number): Buffer {
+  const frame = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1])
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), frame, Buffer.from([0xff, 0xd9])])
+}
+
 function assertBoxesInside(page: Page): void {
   for (const { bbox, text } of page.words) {
     assert.ok(bbox.x0 >= 0 && bbox.y0 >= 0 && bbox.x0 < bbox.x1 && bbox.y0 < bbox.y1 && bbox.x1 <= page.width && bbox.y1 <= page.height, `page ${page.page}: "${text}" box ${JSON.stringify(bbox)} inside ${page.width}×${page.height}`)
@@ -144,6 +150,8 @@ test('examples/ocr reads PDFs through a real gateway: text layers, scans, mixed,
       ['a 5000×0 PNG', () => post(pngHeader(5000, 0), 'image/png'), 400, 'E_IMAGE_EMPTY'],
       ['a 100-megapixel PNG (10000×10000)', () => post(pngHeader(10_000, 10_000), 'image/png'), 413, 'E_IMAGE_TOO_LARGE'],
       ['a 100-megapixel PNG (25000×4000)', () => post(pngHeader(25_000, 4000), 'image/png'), 413, 'E_IMAGE_TOO_LARGE'],
+      ['a 100-megapixel JPEG (10000×10000)', () => post(jpegHeader(10_000, 10_000), 'image/jpeg'), 413, 'E_IMAGE_TOO_LARGE'],
+      ['a 0×0 JPEG', () => post(jpegHeader(0, 0), 'image/jpeg'), 400, 'E_IMAGE_EMPTY'],
     ]
     for (const [name, send, status, code] of cases) {
       const res = await send()

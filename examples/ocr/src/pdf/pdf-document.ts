@@ -1,7 +1,8 @@
 /**
  * Opening a PDF with pdfjs-dist (Mozilla's PDF.js, its Node build): from memory, with no network,
  * no eval and no system fonts; its standard fonts, CMaps and image decoders (JPX, JBIG2 as
- * WebAssembly) are read from the installed package. Every refusal is an OcrError: not a PDF or
+ * WebAssembly) are read from the installed package; an embedded image over MAX_PIXELS is skipped,
+ * not decoded. Every refusal is an OcrError: not a PDF or
  * corrupt (E_PDF_INVALID), protected by a password (E_PDF_ENCRYPTED), more pages than allowed
  * (E_PDF_TOO_MANY_PAGES, decided from the page tree before any page is read).
  */
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { getDocument, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { OcrError } from '../errors.js'
+import { MAX_PIXELS } from '../image-header.js'
 
 /** A PDF starts with `%PDF-`, within its first kilobyte (readers allow leading junk). */
 export function isPdf(bytes: Buffer): boolean {
@@ -41,6 +43,8 @@ export async function openPdf(bytes: Buffer, maxPages: number): Promise<PDFDocum
     data: new Uint8Array(bytes),
     ...folders,
     cMapPacked: true,
+    // An image inside a page over the image limit is left out rather than decoded.
+    maxImageSize: MAX_PIXELS,
     isEvalSupported: false,
     useSystemFonts: false,
     disableFontFace: true,
