@@ -115,7 +115,7 @@ test('examples/ocr reads PDFs through a real gateway: text layers, scans, mixed,
     }
   })
 
-  await t.test('a PDF in multipart (field "document"), and one sent as image/png, are read as PDFs', async () => {
+  await t.test('a PDF in multipart (field "document"), or sent as image/png or application/octet-stream, is read as a PDF', async () => {
     const form = new FormData()
     form.append('document', new Blob([readSample('text-layer.pdf')], { type: 'application/pdf' }), 'text-layer.pdf')
     const res = await post(form)
@@ -123,6 +123,8 @@ test('examples/ocr reads PDFs through a real gateway: text layers, scans, mixed,
     assert.equal(((await res.json()) as Answer).pages[0]!.source, 'text-layer')
     const mislabelled = (await (await post(readSample('text-layer.pdf'), 'image/png')).json()) as Answer
     assert.equal(mislabelled.pages[0]?.text, EXPECTED['text-layer.pdf']![0]!.text, 'what the bytes are decides, not the label')
+    const untyped = (await (await post(readSample('mixed.pdf'), 'application/octet-stream')).json()) as Answer
+    assert.equal(untyped.pages.length, 2, 'application/octet-stream (a file passed on without its type) is sniffed too')
   })
 
   await t.test('an image answers in the same shape: one page, source "ocr"', async () => {

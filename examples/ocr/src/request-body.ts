@@ -1,6 +1,6 @@
 /**
- * Reading the uploaded image or PDF from a request: a raw body (content-type image/png, image/jpeg
- * or application/pdf) or the first file field `image`, `file` or `document` of a
+ * Reading the uploaded image or PDF from a request: a raw body (content-type image/png, image/jpeg,
+ * application/pdf or application/octet-stream) or the first file field `image`, `file` or `document` of a
  * multipart/form-data body (busboy), at most MAX_BODY_BYTES either way. What the bytes are is
  * decided from their first bytes, not from the declared type (upload-kind.ts).
  */
@@ -9,7 +9,8 @@ import busboy from 'busboy'
 import { OcrError } from './errors.js'
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024
-const RAW_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg', 'application/pdf', 'application/x-pdf'])
+/** application/octet-stream too: a file passed on without its type (the bytes say what it is). */
+const RAW_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg', 'application/pdf', 'application/x-pdf', 'application/octet-stream'])
 const FILE_FIELDS = new Set(['image', 'file', 'document'])
 const TOO_LARGE = `The body is over ${MAX_BODY_BYTES / 1024 / 1024} MB.`
 
