@@ -2,8 +2,8 @@
  * Records each recognition as a tracked run, in the background, after its response was sent:
  * params `num_words`, `num_pages` and `words`, metrics `mean_confidence` and `duration_ms`, the
  * request id, the recognised text (so `GET /api/runs?q=` finds a document by any word of it), and
- * the artifact `highlighted.png` (an image) or `highlighted-page-N.png` (a PDF's first pages). At most a few runs are recorded at once and a bounded number
- * wait; past that, runs are dropped. Any failure is one warning line on stderr: tracking never
+ * the artifact `highlighted.png` (an image) or `highlighted-page-N.png` (a PDF's first pages). At
+ * most a few runs are recorded at once and a bounded number wait; past that, runs are dropped. Any failure is one warning line on stderr: tracking never
  * fails or delays a response.
  */
 import { drawWordBoxes } from './highlight.js'

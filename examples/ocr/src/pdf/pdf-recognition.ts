@@ -3,7 +3,7 @@
  * confidence 100), a page without one (a scan) is rendered and recognised by the worker pool.
  * Scanned pages are recognised as many at a time as the pool has workers. With `highlightPages`,
  * the first that many pages are also drawn with each word boxed, as PNGs (a text-layer page is
- * rendered for it only then).
+ * rendered for it only then); drawHighlightedPage draws one later, for a tracked run.
  */
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { OcrError } from '../errors.js'
@@ -99,6 +99,21 @@ export async function recognizePdf(pdf: PDFDocumentProxy, options: PdfRecognitio
   const failure = lanes.find((lane) => lane.status === 'rejected')
   if (failure) throw failure.reason
   return pages
+}
+
+/**
+ * Renders page `number` again with `words` boxed, as a PNG: for a tracked run, after the answer
+ * was sent, so recording never delays it.
+ * @example
+ * const png = await drawHighlightedPage(pdf, 1, pages[0].result.words)
+ */
+export async function drawHighlightedPage(pdf: PDFDocumentProxy, number: number, words: readonly RecognizedWord[]): Promise<Buffer> {
+  const page = await pdf.getPage(number)
+  try {
+    return await highlightPage(await renderPage(page, renderSize(page).scale), words)
+  } finally {
+    page.cleanup()
+  }
 }
 
 const roundTo2 = (value: number): number => Math.round(value * 100) / 100
