@@ -25,7 +25,8 @@ export function markerOf(event: EventRecord): Marker | undefined {
     const step = String(details['step'] ?? '')
     const status = String(details['status'] ?? step)
     if (!ROLLOUT_STEPS.has(step) && !ROLLOUT_STEPS.has(status)) return undefined
-    if (step === 'window') return undefined
+    // A replace is a deploy and an alias move, marked as those; only its failure is news.
+    if (step === 'window' || (details['strategy'] === 'replace' && status !== 'failed' && status !== 'aborted')) return undefined
     const weight = typeof details['weight'] === 'number' ? ` at ${details['weight']} %` : ''
     if (status === 'aborted' && event.reason?.startsWith('rolled back')) return { ...base, kind: 'rollback', detail: `rollout of ${event.version} rolled back` }
     return { ...base, kind: 'rollout', detail: `${String(details['strategy'] ?? 'rollout')} ${step === 'step' ? 'step' : status}: ${event.version}${weight}${event.reason && step !== 'step' ? ` (${event.reason})` : ''}` }

@@ -18,7 +18,13 @@ export interface LineSeries {
   pointsOnly?: boolean
 }
 
-export interface ChartData { x: number[]; series: LineSeries[]; markers?: ChartMarker[] }
+export interface ChartData {
+  x: number[]
+  series: LineSeries[]
+  markers?: ChartMarker[]
+  /** The x axis' extent (e.g. the chosen range, in ms for time); default: the data's. */
+  xRange?: [number, number]
+}
 
 export interface ChartOptions {
   title: string
@@ -89,9 +95,10 @@ function markersPlugin(markers: () => ChartMarker[]): uPlot.Plugin {
 export function createChart(options: ChartOptions): Chart {
   linkChartStyles()
   const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' })
-  const table = h('table', { class: 'visually-hidden' })
+  // The class is on a wrapper: a table grows to its content whatever its own width says.
+  const table = h('table')
   const caption = h('figcaption', { class: 'chart-title' }, options.title)
-  const element = h('figure', { class: 'chart' }, caption, plotEl, table)
+  const element = h('figure', { class: 'chart' }, caption, plotEl, h('div', { class: 'visually-hidden' }, table))
   let plot: uPlot | undefined
   let shape = ''
   let current: ChartData = { x: [], series: [] }
@@ -108,19 +115,19 @@ export function createChart(options: ChartOptions): Chart {
     const isTime = options.xKind === 'time'
     const opts: uPlot.Options = {
       width, height: options.height ?? 200,
-      scales: { x: { time: isTime }, y: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: { x: { time: isTime, range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => (current.xRange ? (isTime ? [current.xRange[0] / 1000, current.xRange[1] / 1000] : current.xRange) : [min, max]) }, y: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.1 : 1] } },
       series: [
         { label: options.xLabel ?? (isTime ? 'time' : 'x'), value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatX(isTime ? v * 1000 : v)) },
         ...current.series.map((s) => ({
           label: s.label, stroke: s.color, width: 1.5, spanGaps: false,
           ...(s.dash ? { dash: s.dash } : {}),
-          ...(s.pointsOnly ? { paths: () => null, points: { show: true, size: 7, fill: s.color } } : { points: { show: false } }),
+          ...(s.pointsOnly ? { paths: () => null, points: { show: true, size: 7, fill: s.color } } : {}),
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : options.format(v)),
         })),
       ],
       axes: [
         { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, ...(isTime ? {} : { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatX(v)) }) },
-        { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 56, values: (_u: uPlot, splits: number[]) => splits.map((v) => options.format(v)) },
+        { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 72, values: (_u: uPlot, splits: number[]) => splits.map((v) => options.format(v)) },
       ],
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
