@@ -16,6 +16,8 @@ export interface LineSeries {
   dash?: number[]
   /** Points only, no line (a scatter plot). */
   pointsOnly?: boolean
+  /** Join the points across nulls (values of other series' slots), not break the line. */
+  spanGaps?: boolean
 }
 
 export interface ChartData {
@@ -96,7 +98,7 @@ export function createChart(options: ChartOptions): Chart {
   linkChartStyles()
   const plotEl = h('div', { class: 'chart-plot', 'aria-hidden': 'true' })
   // The class is on a wrapper: a table grows to its content whatever its own width says.
-  const table = h('table')
+  const table = h('table', { class: 'chart-figures' })
   const caption = h('figcaption', { class: 'chart-title' }, options.title)
   const element = h('figure', { class: 'chart' }, caption, plotEl, h('div', { class: 'visually-hidden' }, table))
   let plot: uPlot | undefined
@@ -119,7 +121,7 @@ export function createChart(options: ChartOptions): Chart {
       series: [
         { label: options.xLabel ?? (isTime ? 'time' : 'x'), value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatX(isTime ? v * 1000 : v)) },
         ...current.series.map((s) => ({
-          label: s.label, stroke: s.color, width: 1.5, spanGaps: false,
+          label: s.label, stroke: s.color, width: 1.5, spanGaps: s.spanGaps ?? false,
           ...(s.dash ? { dash: s.dash } : {}),
           ...(s.pointsOnly ? { paths: () => null, points: { show: true, size: 7, fill: s.color } } : {}),
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : options.format(v)),
@@ -162,7 +164,7 @@ export function createChart(options: ChartOptions): Chart {
     update(data) {
       current = data
       describe()
-      const next = JSON.stringify(data.series.map((s) => [s.label, s.color, s.dash, s.pointsOnly]))
+      const next = JSON.stringify(data.series.map((s) => [s.label, s.color, s.dash, s.pointsOnly, s.spanGaps]))
       if (!plot || next !== shape) { shape = next; build() } else plot.setData(toUplot(data, options.xKind === 'time'))
     },
     destroy() {
