@@ -1,7 +1,7 @@
 /**
  * The time series (gateway/timeseries/) end to end on an in-process gateway sampling every 250 ms:
  * real requests to a real instance show up as each version's rate, errors, latency and replicas,
- * a canary's weights and the deploy, alias and rollout markers; the history survives a restart;
+ * a canary's weights and the deploy, alias, rollout and rollback markers; the history survives a restart;
  * a bad range and an unknown model are refused. Then the store on its own: a minute sums its
  * samples (the p95 of its requests, not an average of p95s), an hour and a day are kept.
  */
@@ -77,6 +77,9 @@ test('requests, errors, latency, replicas, weights and markers are kept per vers
   }, 20_000, 'the canary weights in a sample')
   assert.equal(during.stable.weight! + during.candidate.weight!, 100)
   assert.ok(during.series.markers.some((m) => m.kind === 'rollout' && m.version === '1.1.0'), JSON.stringify(during.series.markers))
+  // Rolled back mid-canary: a rollback marker.
+  assert.equal((await api('POST', '/rollouts/rollout-model/rollback')).status, 200)
+  await waitFor(async () => (await read('15m')).markers.some((m) => m.kind === 'rollback' && m.version === '1.1.0'), 5000, 'the rollback marker')
   await load.stop()
 
   const all = (await api('GET', '/timeseries?range=1h')).body as { models: Array<{ model: string; versions: Series['versions'] }>; markers: Array<{ model: string }> }
