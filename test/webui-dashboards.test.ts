@@ -67,6 +67,8 @@ test('the overview sparkline and the model page charts show real traffic, at des
       const latency = page.locator('figure.chart', { hasText: 'Latency' })
       assert.match(await latency.getAttribute('aria-label') ?? '', /1\.0\.0 p95: last [\d.]+ ms, peak [1-9][\d.]* ms/)
       assert.equal(await latency.locator('table.chart-figures thead th').count(), 1 + 6, 'time, then p50/p95/p99 of two versions')
+      assert.match(await page.locator('figure.chart', { hasText: 'Ready replicas' }).getAttribute('aria-label') ?? '', /1\.1\.0: last 1,/)
+      assert.ok(await page.locator('figure.chart', { hasText: 'Rollout weight' }).isHidden(), 'no rollout, no weight chart')
       const markers = page.getByRole('list', { name: 'Markers' })
       await markers.getByText('deploy: deployed 1.1.0').waitFor()
       await markers.getByText('alias: latest → 1.1.0').first().waitFor()

@@ -88,7 +88,8 @@ export class TimeseriesStore {
       marker: db.prepare('INSERT INTO markers (t, model, version, kind, detail) VALUES (@t, @model, @version, @kind, @detail)'),
       markers: db.prepare('SELECT t, model, version, kind, detail FROM markers WHERE model = ? AND t > ? ORDER BY t, id'),
       allMarkers: db.prepare('SELECT t, model, version, kind, detail FROM markers WHERE t > ? ORDER BY t, id'),
-      hasModel: db.prepare('SELECT 1 FROM samples WHERE model = ? LIMIT 1'),
+      // Every sample is also in a minute row: the primary key's (resolution, model) prefix finds it.
+      hasModel: db.prepare('SELECT 1 FROM samples WHERE resolution = 60000 AND model = ? LIMIT 1'),
     }
   }
 

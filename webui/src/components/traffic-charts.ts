@@ -1,6 +1,6 @@
 /**
  * A model's traffic as charts: requests/s, error rate (5xx share) and latency (p50, p95, p99)
- * of every version on the same time axis, over 15 minutes, an hour or a day, with deploys, alias
+ * of every version on the same time axis, its ready replicas and (during a rollout) weights, over 15 minutes, an hour or a day, with deploys, alias
  * moves, rollbacks and rollout steps marked, listed below with their time. From
  * GET /api/models/:name/timeseries, refreshed while the page is open.
  */
@@ -32,12 +32,14 @@ export function trafficCharts(name: string, initial: Range = '15m'): TrafficChar
   const rate = createChart({ title: 'Requests/s', format: (n) => `${formatFigure(n)}/s`, xKind: 'time' })
   const errors = createChart({ title: 'Errors (% answered 5xx)', format: (n) => `${formatFigure(n)} %`, xKind: 'time' })
   const latency = createChart({ title: 'Latency (ms)', format: (n) => `${formatFigure(n)} ms`, xKind: 'time', height: 240 })
-  const charts: Chart[] = [rate, errors, latency]
+  const replicas = createChart({ title: 'Ready replicas', format: (n) => (Number.isInteger(n) ? String(n) : formatFigure(n)), xKind: 'time', height: 140 })
+  const weight = createChart({ title: 'Rollout weight (% of latest)', format: (n) => `${formatFigure(n)} %`, xKind: 'time', height: 140 })
+  const charts: Chart[] = [rate, errors, latency, replicas, weight]
   const markers = h('ul', { class: 'chart-markers', 'aria-label': 'Markers' })
   const problem = h('div')
   const element = h('section', { 'aria-labelledby': 'traffic-heading', class: 'traffic' },
     h('div', { class: 'section-head' }, h('h2', { id: 'traffic-heading' }, 'Traffic'), picker),
-    problem, note, h('div', { class: 'chart-grid' }, rate.element, errors.element, latency.element), markers)
+    problem, note, h('div', { class: 'chart-grid' }, rate.element, errors.element, latency.element, replicas.element, weight.element), markers)
 
   function show(data: ModelTimeseries): void {
     const versions = data.versions
@@ -56,6 +58,12 @@ export function trafficCharts(name: string, initial: Range = '15m'): TrafficChar
       versions.forEach((v, i) => series.push({ label: `${v.version} ${p}`, values: aligned.ys[i]!, color: color(i), ...(dash ? { dash: [...dash] } : {}) }))
     }
     latency.update({ x, xRange, markers: data.markers, series })
+    const n = line((p) => p.replicas)
+    replicas.update({ x: n.x, xRange, markers: data.markers, series: versions.map((v, i) => ({ label: v.version, values: n.ys[i]!, color: color(i) })) })
+    // The weight only while a rollout ran in the range.
+    const w = line((p) => p.weight)
+    weight.element.hidden = !w.ys.some((ys) => ys.some((y) => y !== null))
+    weight.update({ x: w.x, xRange, markers: data.markers, series: versions.map((v, i) => ({ label: v.version, values: w.ys[i]!, color: color(i) })) })
     const requests = versions.reduce((n, v) => n + v.points.reduce((m, p) => m + p.requests, 0), 0)
     const step = data.stepMs >= 60_000 ? 'one point per minute' : `one point per ${formatFigure(data.stepMs / 1000)} s sample`
     note.textContent = requests > 0 ? `${requests} requests in the range; ${step}.` : `No requests in this range yet; the gateway samples every ${formatFigure(data.stepMs / 1000)} s (${step}).`
