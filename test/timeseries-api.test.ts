@@ -3,13 +3,14 @@
  * real requests to a real instance show up as each version's rate, errors, latency and replicas,
  * a canary's weights and the deploy, alias, rollout and rollback markers; the history survives a restart;
  * a bad range and an unknown model are refused. Then the store on its own: a minute sums its
- * samples (the p95 of its requests, not an average of p95s), an hour and a day are kept.
+ * samples (the p95 of its requests, not an average of p95s), an hour and a day are kept; the
+ * metrics' snapshot the sampler reads.
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { REQUEST_DURATION_BUCKETS } from '../gateway/metrics.js'
+import { createMetrics, REQUEST_DURATION_BUCKETS } from '../gateway/metrics.js'
 import { openTimeseriesDatabase, TimeseriesStore } from '../gateway/timeseries/index.js'
 import { waitFor } from './_deployer-helpers.js'
 import { makeTempDir } from './_helpers.js'
@@ -140,4 +141,23 @@ test('a minute sums its samples, an hour is kept at full resolution and a day pe
   store.record(now + 25 * 3_600_000, 10, [])
   assert.equal(store.readModel('m', '24h', now + 25 * 3_600_000).versions.length, 0)
   await sleep(0)
+})
+
+test("the metrics' snapshot counts each version's requests by status class and latency bucket, stable and canary, not shadow copies", () => {
+  const metrics = createMetrics()
+  metrics.recordRequest({ model: 'm', version: '1.0.0', code: 200, durationSeconds: 0.004 })
+  metrics.recordRequest({ model: 'm', version: '1.0.0', code: 201, durationSeconds: 0.2, role: 'canary' })
+  metrics.recordRequest({ model: 'm', version: '1.0.0', code: 404, durationSeconds: 0.02 })
+  metrics.recordRequest({ model: 'm', version: '1.0.0', code: 503, durationSeconds: 30 })
+  metrics.recordRequest({ model: 'm', version: '1.0.0', code: 500, durationSeconds: 0.004, role: 'shadow' })
+  const [counts, ...others] = metrics.snapshot()
+  metrics.close()
+  assert.equal(others.length, 0)
+  assert.deepEqual(counts!.byClass, { '2xx': 2, '3xx': 0, '4xx': 1, '5xx': 1 })
+  const expected = new Array<number>(REQUEST_DURATION_BUCKETS.length + 1).fill(0)
+  expected[0] = 1 // 4 ms
+  expected[REQUEST_DURATION_BUCKETS.indexOf(0.025)] = 1 // 20 ms
+  expected[REQUEST_DURATION_BUCKETS.indexOf(0.25)] = 1 // 200 ms
+  expected[REQUEST_DURATION_BUCKETS.length] = 1 // 30 s: above the last bound
+  assert.deepEqual(counts!.buckets, expected)
 })
