@@ -39,6 +39,8 @@ export interface ChartOptions {
   height?: number
   /** Rows at most in the table of figures (the newest). */
   tableRows?: number
+  /** Whole numbers only on the y axis (counts such as replicas). */
+  integer?: boolean
 }
 
 export interface Chart { element: HTMLElement; update(data: ChartData): void; destroy(): void }
@@ -129,7 +131,7 @@ export function createChart(options: ChartOptions): Chart {
       ],
       axes: [
         { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, ...(isTime ? {} : { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatX(v)) }) },
-        { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 72, values: (_u: uPlot, splits: number[]) => splits.map((v) => options.format(v)) },
+        { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 72, values: (_u: uPlot, splits: number[]) => splits.map((v) => options.format(v)), ...(options.integer ? { incrs: [1, 2, 5, 10, 20, 50, 100] } : {}) },
       ],
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },

@@ -32,7 +32,7 @@ export function trafficCharts(name: string, initial: Range = '15m'): TrafficChar
   const rate = createChart({ title: 'Requests/s', format: (n) => `${formatFigure(n)}/s`, xKind: 'time' })
   const errors = createChart({ title: 'Errors (% answered 5xx)', format: (n) => `${formatFigure(n)} %`, xKind: 'time' })
   const latency = createChart({ title: 'Latency (ms)', format: (n) => `${formatFigure(n)} ms`, xKind: 'time', height: 240 })
-  const replicas = createChart({ title: 'Ready replicas', format: (n) => (Number.isInteger(n) ? String(n) : formatFigure(n)), xKind: 'time', height: 140 })
+  const replicas = createChart({ title: 'Ready replicas', format: (n) => (Number.isInteger(n) ? String(n) : formatFigure(n)), xKind: 'time', height: 140, integer: true })
   const weight = createChart({ title: 'Rollout weight (% of latest)', format: (n) => `${formatFigure(n)} %`, xKind: 'time', height: 140 })
   const charts: Chart[] = [rate, errors, latency, replicas, weight]
   const markers = h('ul', { class: 'chart-markers', 'aria-label': 'Markers' })
