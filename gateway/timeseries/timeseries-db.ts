@@ -25,6 +25,9 @@ export const TIMESERIES_MIGRATIONS: readonly string[] = Object.freeze([
     errors         INTEGER NOT NULL,
     client_errors  INTEGER NOT NULL,
     buckets        TEXT NOT NULL,
+    p50            REAL,
+    p95            REAL,
+    p99            REAL,
     replicas       INTEGER NOT NULL,
     weight         REAL,
     PRIMARY KEY (resolution, model, t, version)

@@ -54,37 +54,42 @@ export interface Marker { t: number; model: string; version: string; kind: 'depl
 
 export interface VersionSeries { version: string; points: TimeseriesPoint[] }
 
-interface Row { t: number; model: string; version: string; seconds: number; requests: number; errors: number; client_errors: number; buckets: string; replicas: number; weight: number | null }
+interface Row { t: number; model: string; version: string; seconds: number; requests: number; errors: number; client_errors: number; buckets: string; p50: number | null; p95: number | null; p99: number | null; replicas: number; weight: number | null }
+
+/** The columns a read needs: percentiles are computed when a row is written, so a day of points is read without parsing a bucket. */
+const POINT_COLUMNS = 't, model, version, seconds, requests, errors, p50, p95, p99, replicas, weight'
 
 function toPoint(row: Row): TimeseriesPoint {
-  const buckets = JSON.parse(row.buckets) as number[]
   return {
     t: row.t,
     requests: row.requests,
     rps: row.requests / row.seconds,
     errorRate: row.requests > 0 ? row.errors / row.requests : null,
-    p50: bucketQuantile(0.5, buckets),
-    p95: bucketQuantile(0.95, buckets),
-    p99: bucketQuantile(0.99, buckets),
+    p50: row.p50,
+    p95: row.p95,
+    p99: row.p99,
     replicas: row.replicas,
     weight: row.weight,
   }
 }
+
+const percentiles = (buckets: number[]) => ({ p50: bucketQuantile(0.5, buckets), p95: bucketQuantile(0.95, buckets), p99: bucketQuantile(0.99, buckets) })
 
 export class TimeseriesStore {
   private readonly statements
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
-      insert: db.prepare(`INSERT INTO samples (resolution, t, model, version, seconds, requests, errors, client_errors, buckets, replicas, weight)
-        VALUES (@resolution, @t, @model, @version, @seconds, @requests, @errors, @client_errors, @buckets, @replicas, @weight)
+      insert: db.prepare(`INSERT INTO samples (resolution, t, model, version, seconds, requests, errors, client_errors, buckets, p50, p95, p99, replicas, weight)
+        VALUES (@resolution, @t, @model, @version, @seconds, @requests, @errors, @client_errors, @buckets, @p50, @p95, @p99, @replicas, @weight)
         ON CONFLICT (resolution, model, t, version) DO UPDATE SET seconds = excluded.seconds, requests = excluded.requests, errors = excluded.errors,
-          client_errors = excluded.client_errors, buckets = excluded.buckets, replicas = excluded.replicas, weight = excluded.weight`),
+          client_errors = excluded.client_errors, buckets = excluded.buckets, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99,
+          replicas = excluded.replicas, weight = excluded.weight`),
       minute: db.prepare('SELECT * FROM samples WHERE resolution = ? AND model = ? AND t = ? AND version = ?'),
       prune: db.prepare('DELETE FROM samples WHERE resolution = ? AND t <= ?'),
       pruneMarkers: db.prepare('DELETE FROM markers WHERE t <= ?'),
-      read: db.prepare('SELECT * FROM samples WHERE resolution = ? AND model = ? AND t > ? ORDER BY t, version'),
-      readAll: db.prepare('SELECT * FROM samples WHERE resolution = ? AND t > ? ORDER BY model, t, version'),
+      read: db.prepare(`SELECT ${POINT_COLUMNS} FROM samples WHERE resolution = ? AND model = ? AND t > ? ORDER BY t, version`),
+      models: db.prepare('SELECT DISTINCT model FROM samples WHERE resolution = ? ORDER BY model'),
       marker: db.prepare('INSERT INTO markers (t, model, version, kind, detail) VALUES (@t, @model, @version, @kind, @detail)'),
       markers: db.prepare('SELECT t, model, version, kind, detail FROM markers WHERE model = ? AND t > ? ORDER BY t, id'),
       allMarkers: db.prepare('SELECT t, model, version, kind, detail FROM markers WHERE t > ? ORDER BY t, id'),
@@ -102,13 +107,13 @@ export class TimeseriesStore {
     const minuteEnd = Math.ceil(t / MINUTE) * MINUTE
     this.db.transaction(() => {
       for (const row of rows) {
-        const fine = { resolution: 0, t, model: row.model, version: row.version, seconds, requests: row.requests, errors: row.errors, client_errors: row.clientErrors, buckets: JSON.stringify(row.buckets), replicas: row.replicas, weight: row.weight }
+        const fine = { resolution: 0, t, model: row.model, version: row.version, seconds, requests: row.requests, errors: row.errors, client_errors: row.clientErrors, buckets: JSON.stringify(row.buckets), ...percentiles(row.buckets), replicas: row.replicas, weight: row.weight }
         this.statements.insert.run(fine)
         const before = this.statements.minute.get(MINUTE, row.model, minuteEnd, row.version) as Row | undefined
         const earlier = before ? (JSON.parse(before.buckets) as number[]) : []
         const buckets = Array.from({ length: Math.max(earlier.length, row.buckets.length) }, (_, i) => (earlier[i] ?? 0) + (row.buckets[i] ?? 0))
         this.statements.insert.run({
-          ...fine, resolution: MINUTE, t: minuteEnd, buckets: JSON.stringify(buckets),
+          ...fine, resolution: MINUTE, t: minuteEnd, buckets: JSON.stringify(buckets), ...percentiles(buckets),
           seconds: seconds + (before?.seconds ?? 0), requests: row.requests + (before?.requests ?? 0),
           errors: row.errors + (before?.errors ?? 0), client_errors: row.clientErrors + (before?.client_errors ?? 0),
         })
@@ -139,14 +144,11 @@ export class TimeseriesStore {
   /** Every model's versions and points after `from`, and every marker. */
   readAll(range: RangeName, now: number): { models: Array<{ model: string; versions: VersionSeries[] }>; markers: Marker[] } {
     const from = now - RANGES[range].ms
-    const byModel = new Map<string, Row[]>()
-    for (const row of this.statements.readAll.all(RANGES[range].resolution, from) as Row[]) {
-      let list = byModel.get(row.model)
-      if (!list) byModel.set(row.model, (list = []))
-      list.push(row)
-    }
+    const resolution = RANGES[range].resolution
+    // One primary-key range per model (in time order already) rather than one sort of every row.
+    const names = (this.statements.models.all(MINUTE) as Array<{ model: string }>).map((r) => r.model)
     return {
-      models: [...byModel].map(([model, rows]) => ({ model, versions: groupByVersion(rows) })),
+      models: names.map((model) => ({ model, versions: groupByVersion(this.statements.read.all(resolution, model, from) as Row[]) })).filter((m) => m.versions.length > 0),
       markers: this.statements.allMarkers.all(from) as Marker[],
     }
   }
