@@ -9,6 +9,7 @@ const runId = { name: 'id', in: 'path', required: true, schema: { type: 'integer
 const artifact = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$' } }
 const keyId = { name: 'keyId', in: 'path', required: true, description: '16 hex digits of the sha256 of the public key', schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }
 const signatureHeader = { name: 'X-Ferry-Signature', in: 'header', required: false, description: "base64 of the package's .sig file (`ferry pack --sign`)", schema: { type: 'string' } }
+const timeseriesRange = { name: 'range', in: 'query', description: '15m and 1h: one point per sample (FERRY_TIMESERIES_SAMPLE_MS, 10 s by default); 24h: one per minute', schema: { type: 'string', enum: ['15m', '1h', '24h'], default: '1h' } }
 const op = (summary: string, extra: Record<string, unknown> = {}) => ({ summary, tags: ['ferry'], security: [{ bearer: [] }], responses: { 200: json('OK'), 401: error, 404: error }, ...extra })
 
 /** The document, e.g. `mergeOpenApi(createGatewayOpenApi('0.1.0'), models)`. */
@@ -74,6 +75,8 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         get: op('A trusted key', { parameters: [keyId] }),
         delete: op('Stop trusting a key (packages it signed keep their recorded signer)', { parameters: [keyId] }),
       },
+      '/api/models/{name}/timeseries': { get: op("A model's time series: per version, points {t, requests, rps, errorRate (5xx share), p50, p95, p99 (ms), replicas, weight (percent of latest during a rollout)}, and markers {t, kind: deploy|alias|rollback|rollout, version, detail}", { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, timeseriesRange], responses: { 200: json('OK'), 400: error, 401: error, 404: error } }) },
+      '/api/timeseries': { get: op("Every model's time series and markers (the same points per version)", { parameters: [timeseriesRange], responses: { 200: json('OK'), 400: error, 401: error } }) },
       ...JOBS_OPENAPI_PATHS,
     },
     components: {

@@ -43,6 +43,8 @@ export interface GatewayAppOptions {
   signing: SigningPolicy
   /** Batch jobs' routes (gateway/jobs/), when served. */
   jobs?: { routes: Hono<AuthEnv> }
+  /** The time series' routes (gateway/timeseries/), when served. */
+  timeseries?: { routes: Hono }
   /** The routing table and the data plane serving it (GET /api/routing). */
   routing?: RoutingView
 }
@@ -114,6 +116,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
   if (options.jobs) app.route('/api', options.jobs.routes)
   if (options.routing) app.route('/api', createRoutingRoutes(options.routing))
+  if (options.timeseries) app.route('/api', options.timeseries.routes)
   if (options.protocols) app.route('/', options.protocols.routes)
   return app
 }

@@ -1,17 +1,18 @@
 /**
  * The web console (webui/) at `/`: index.html, and under /console/ its stylesheet and icon
- * (webui/public/) and its compiled ES modules (/console/app/ → dist/webui/, built by
- * `tsc -p webui/tsconfig.json`). Files are read from disk on request, so a rebuild needs no
+ * (webui/public/), its compiled ES modules (/console/app/ → dist/webui/, built by
+ * `tsc -p webui/tsconfig.json`) and the charting library (/console/vendor/, _console-vendor.ts). Files are read from disk on request, so a rebuild needs no
  * restart. Paths are checked segment by segment (no `..`, no dot files, no encoded characters)
  * and must resolve inside their folder; only known extensions are served, each with its type.
  * A strict same-origin Content-Security-Policy holds the page to the gateway itself: no inline
  * script, no CDN, no web fonts.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { extname, resolve, sep } from 'node:path'
+import { basename, dirname, extname, resolve, sep } from 'node:path'
 import { Hono, type Context } from 'hono'
 import { ferryPath } from '../packager/repo-root.js'
 import { createGatewayError } from './errors.js'
+import { CONSOLE_VENDOR_FILES } from './_console-vendor.js'
 
 export interface ConsoleRoutesOptions {
   /** Static files: index.html, styles.css, ferry.svg (default webui/public). */
@@ -96,6 +97,11 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions = {}): Hono {
   routes.get(`${CONSOLE_PREFIX}*`, (c) => {
     const relative = c.req.path.slice(CONSOLE_PREFIX.length)
     if (relative.startsWith('app/')) return serve(c, appDir, relative.slice('app/'.length))
+    if (relative.startsWith('vendor/')) {
+      const name = relative.slice('vendor/'.length)
+      const file = Object.hasOwn(CONSOLE_VENDOR_FILES, name) ? CONSOLE_VENDOR_FILES[name]! : undefined
+      return file ? serve(c, dirname(file), basename(file)) : notFound(c)
+    }
     if (relative === 'index.html') return notFound(c)
     return serve(c, publicDir, relative)
   })

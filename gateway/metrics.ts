@@ -23,6 +23,18 @@ export interface RequestRecord {
 
 export interface ModelTrafficSummary { model: string; version: string; requestsPerSecond: number; p95Seconds: number | null }
 
+/** Cumulative counts of one model@version since the gateway started (stable and canary traffic; mirrored copies left out). */
+export interface RequestCounts {
+  model: string
+  version: string
+  /** Requests by status class: `2xx`, `3xx`, `4xx`, `5xx` (anything else counts as `5xx`). */
+  byClass: Record<StatusClass, number>
+  /** Requests per duration bucket of REQUEST_DURATION_BUCKETS, not cumulative; one more at the end for above the last bound. */
+  buckets: number[]
+}
+
+export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx'
+
 export interface Metrics {
   /** One proxied request: ferry_requests_total{model,version,code,role} and ferry_request_duration_seconds{model,version,role}. */
   recordRequest(r: RequestRecord): void
@@ -40,6 +52,8 @@ export interface Metrics {
   render(): string
   /** Requests/s and p95 latency over the last minute per model@version, for the console. */
   summary(): ModelTrafficSummary[]
+  /** Cumulative request counts per model@version, for the time series (gateway/timeseries/): cheap, a walk over the series. */
+  snapshot(): RequestCounts[]
   /** Stops the event-loop delay monitor. */
   close(): void
 }
@@ -118,6 +132,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         const { count, p95Seconds } = window.read(at)
         return { model, version, requestsPerSecond: count / WINDOW_SECONDS, p95Seconds }
       })
+    },
+    snapshot() {
+      const byVersion = new Map<string, RequestCounts>()
+      for (const hot of series.values()) {
+        if (hot.role === 'shadow') continue
+        const key = `${hot.model}\0${hot.version}`
+        let counts = byVersion.get(key)
+        if (!counts) byVersion.set(key, (counts = { model: hot.model, version: hot.version, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, buckets: new Array<number>(REQUEST_DURATION_BUCKETS.length + 1).fill(0) }))
+        for (const [code, counter] of hot.codes) {
+          const cls = code >= 200 && code < 500 ? (`${Math.floor(code / 100)}xx` as StatusClass) : '5xx'
+          counts.byClass[cls] += counter.value
+        }
+        let bucketed = 0
+        hot.duration.buckets.forEach((n, i) => { counts!.buckets[i]! += n; bucketed += n })
+        counts.buckets[REQUEST_DURATION_BUCKETS.length]! += hot.duration.count - bucketed
+      }
+      return [...byVersion.values()]
     },
     close() {
       processMetrics.close()

@@ -1,7 +1,7 @@
 /**
  * The gateway's options, resolved once: flag → environment variable (FERRY_PORT, FERRY_HOST,
  * FERRY_HOME, FERRY_TOKEN, FERRY_MAX_UPLOAD_MB, FERRY_UPSTREAM_TIMEOUT_MS, FERRY_TLS_CERT,
- * FERRY_TLS_KEY, FERRY_SESSION_MINUTES, FERRY_REQUIRE_SIGNED) → default. Nothing else in the gateway reads
+ * FERRY_TLS_KEY, FERRY_SESSION_MINUTES, FERRY_REQUIRE_SIGNED, FERRY_TIMESERIES_SAMPLE_MS) → default. Nothing else in the gateway reads
  * process.env.
  */
 import { resolve } from 'node:path'
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   sandbox?: string
   /** Who carries /models/ traffic: `node` (the gateway's own proxy, default) or `nginx` in front (FERRY_DATA_PLANE). */
   dataPlane?: string
+  /** How often the time series (gateway/timeseries/) samples the metrics, in ms (FERRY_TIMESERIES_SAMPLE_MS, default 10 s). */
+  timeseriesSampleMs?: number
 }
 
 export interface ResolvedGatewayOptions {
@@ -48,6 +50,7 @@ export interface ResolvedGatewayOptions {
   /** Uploads must be signed by a trusted key (`--require-signed`, FERRY_REQUIRE_SIGNED). */
   readonly requireSigned: boolean
   readonly dataPlane: 'node' | 'nginx'
+  readonly timeseriesSampleMs: number
 }
 
 function parsePort(value: number | string): number {
@@ -96,6 +99,7 @@ export function resolveGatewayOptions(options: GatewayOptions = {}): ResolvedGat
     requestHistory: positive('request history size', options.requestHistory ?? Number(env['FERRY_REQUEST_HISTORY'] ?? 100_000)),
     tls: tlsCert !== undefined && tlsKey !== undefined ? Object.freeze({ cert: resolve(cwd, tlsCert), key: resolve(cwd, tlsKey) }) : undefined,
     sessionTtlMs: positive('session length', options.sessionTtlMs ?? Number(env['FERRY_SESSION_MINUTES'] ?? 720) * 60_000),
+    timeseriesSampleMs: positive('time-series sample interval', options.timeseriesSampleMs ?? Number(env['FERRY_TIMESERIES_SAMPLE_MS'] ?? 10_000)),
     requireSigned: options.requireSigned ?? parseFlag('FERRY_REQUIRE_SIGNED', env['FERRY_REQUIRE_SIGNED']),
   })
 }

@@ -33,6 +33,7 @@ import { openTrackingDatabase } from './tracking-db.js'
 import { loadTrackingTokens } from './tracking-token.js'
 import { openTrustedKeys } from './trust/trusted-keys.js'
 import { openJobs, type JobOptions } from './jobs/index.js'
+import { openTimeseries, type Timeseries } from './timeseries/index.js'
 import type { SigningPolicy } from './trust/upload-signature.js'
 
 export interface RunningGateway {
@@ -152,6 +153,8 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
 async function closeParts(parts: Awaited<ReturnType<typeof openParts>>): Promise<void> {
   parts.proxy.close()
   parts.requests.flush()
+  // After the flush, so the last requests are in the last sample; before the deployer, whose state the sample reads.
+  parts.timeseries.close()
   for (const stop of parts.unsubscribe) stop()
   await parts.protocols.close()
   await parts.deployer.close()
@@ -216,13 +219,25 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     auth.db.close()
     throw error
   }
+  let timeseries: Timeseries
+  try {
+    timeseries = openTimeseries({ dataDir: resolved.dataDir, sampleMs: resolved.timeseriesSampleMs, logError: (message) => process.stderr.write(`ferry: ${message}\n`) })
+  } catch (error) {
+    jobs.close()
+    await deployer.close()
+    historyDb.close()
+    db.close()
+    auth.db.close()
+    throw error
+  }
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const observability = createObservability(deployer, readFerryVersion())
   const protocols = createProtocols({ deployer, gatewayUrl: url, upstreamTimeoutMs: resolved.upstreamTimeoutMs, serverVersion: readFerryVersion() })
   const signing: SigningPolicy = { requireSigned: resolved.requireSigned, keys: openTrustedKeys(resolved.dataDir) }
   // The routing table: rebuilt on every change the control plane makes, read by the data plane on each request.
   const routing = new RoutingPublisher({ deployer, inferenceTokenHashes: (model) => auth.tokens.inferenceTokenHashes(model) })
-  const app = createGatewayApp({ deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs })
+  const timeseriesRoutes = timeseries.start({ metrics: observability.metrics, routing: () => routing.current(), deployer })
+  const app = createGatewayApp({ timeseries: { routes: timeseriesRoutes }, deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
@@ -243,6 +258,6 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     onResponse: (record) => requests.record(record),
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries }
 }
 

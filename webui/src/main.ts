@@ -13,6 +13,8 @@ import { renderModel } from './pages/model.js'
 import { renderOverview } from './pages/overview.js'
 import { renderPackages } from './pages/packages.js'
 import { renderRuns } from './pages/runs.js'
+import { renderRunCompare } from './pages/run-compare.js'
+import { renderRunDetail } from './pages/run-detail.js'
 import { renderSignIn } from './pages/signin.js'
 import { renderTry } from './pages/try.js'
 import { renderRollout, renderRollouts } from './pages/rollouts.js'
@@ -29,6 +31,9 @@ addRoute('/deploy', 'Deploy', renderDeploy)
 addRoute('/models/:name', 'Model', renderModel)
 addRoute('/models/:name/try', 'Try it', renderTry)
 addRoute('/runs', 'Runs', renderRuns)
+// Before /runs/:id, which would take "compare" for an id.
+addRoute('/runs/compare', 'Compare runs', renderRunCompare)
+addRoute('/runs/:id', 'Run', renderRunDetail)
 addRoute('/rollouts', 'Rollouts', renderRollouts)
 addRoute('/rollouts/:name', 'Rollout', renderRollout)
 addRoute('/tokens', 'Tokens', renderTokens)

@@ -13,6 +13,7 @@ import { modelApiSection } from '../components/model-api.js'
 import { modelTokenSection } from '../components/model-token.js'
 import { runAction } from '../components/notice.js'
 import { signerBadge } from '../components/signer.js'
+import { trafficCharts } from '../components/traffic-charts.js'
 import { dataTable } from '../components/table.js'
 import { field, h, replace } from '../dom.js'
 import { formatTime } from '../format.js'
@@ -55,6 +56,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
   let tokenRequired = false
   const history = predictionHistory({ model: name })
   const token = modelTokenSection(name)
+  const traffic = trafficCharts(name)
 
   rollback.addEventListener('click', async () => {
     const target = rollbackTarget(versions)
@@ -131,11 +133,12 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
         h('a', { class: 'button', href: '/docs', target: '_blank', rel: 'noopener' }, 'API docs', h('span', { class: 'visually-hidden' }, ' (opens a new tab)'))),
       rollbackNote),
     h('section', { 'aria-labelledby': 'versions-heading' }, h('h2', { id: 'versions-heading' }, 'Versions'), versionsBody),
+    traffic.element,
     h('section', { 'aria-labelledby': 'aliases-heading' }, h('h2', { id: 'aliases-heading' }, 'Aliases'), aliasesBody),
     h('section', { 'aria-labelledby': 'logs-heading' }, h('div', { class: 'section-head' }, h('h2', { id: 'logs-heading' }, 'Logs'), field('Version', versionSelect)), logs.element),
     snippets.element,
     apiSection.element,
     history.element,
     token.element)
-  return () => { unwatch(); logs.close() }
+  return () => { unwatch(); logs.close(); traffic.close() }
 }

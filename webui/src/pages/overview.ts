@@ -6,6 +6,7 @@
 import { aliasChips, stateBadge } from '../components/badge.js'
 import { errorBox } from '../components/notice.js'
 import { dataTable } from '../components/table.js'
+import { createTrafficSparklines } from '../components/traffic-sparklines.js'
 import { h, replace } from '../dom.js'
 import { formatDuration, formatMs, formatRate } from '../format.js'
 import { refreshInstances, watchInstances } from '../live.js'
@@ -48,6 +49,7 @@ export function renderOverview(main: HTMLElement): Cleanup {
   let instances: InstanceInfo[] = []
   let traffic = new Map<string, Traffic>()
   let previous: Scrape | undefined
+  const sparklines = createTrafficSparklines()
   const body = h('div', { 'aria-live': 'off' }, h('p', { class: 'muted' }, 'Loading…'))
   const trafficNote = h('p', { class: 'muted small' })
   const banner = h('div', { class: 'sandbox-banner' })
@@ -68,6 +70,7 @@ export function renderOverview(main: HTMLElement): Cleanup {
       { label: 'Restarts', kind: 'num', cell: (i) => String(i.replicas.reduce((n, r) => n + r.restarts, 0)) },
       { label: 'Requests/s', kind: 'num', cell: (i) => formatRate(traffic.get(i.ref)?.requestsPerSecond ?? (previous ? 0 : null)) },
       { label: 'p95', kind: 'num', cell: (i) => formatMs(traffic.get(i.ref)?.p95Ms) },
+      { label: 'Last 15 min', cell: (i) => sparklines.cell(i.ref) },
     ], instances, {
       caption: 'Instances',
       rowKey: (i) => i.ref,
@@ -93,5 +96,5 @@ export function renderOverview(main: HTMLElement): Cleanup {
   void scrape()
   const first = setTimeout(() => void scrape(), 1500)
   const timer = setInterval(() => void scrape(), SCRAPE_MS)
-  return () => { unwatch(); clearTimeout(first); clearInterval(timer) }
+  return () => { unwatch(); clearTimeout(first); clearInterval(timer); sparklines.close() }
 }

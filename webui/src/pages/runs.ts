@@ -2,12 +2,15 @@
  * Runs: tracked runs (GET /api/runs) as a table of params, metrics and artifact thumbnails,
  * filtered by model and version and searched (full text, best match first, the matching words
  * highlighted) in params, tags and the text a run recorded; then the prediction history of
- * the chosen model. Refreshes every few seconds while open.
+ * the chosen model; a metric of the listed runs plotted over time or against another, and runs
+ * chosen to compare side by side (#/runs/compare), each run's own page at #/runs/:id. Refreshes
+ * every few seconds while open.
  */
 import { api, ApiError } from '../api.js'
 import { createArtifactCache, artifactLink } from '../components/artifact.js'
 import { stateBadge } from '../components/badge.js'
 import { predictionHistory } from '../components/history.js'
+import { runPlot } from '../components/run-plot.js'
 import { errorBox } from '../components/notice.js'
 import { dataTable } from '../components/table.js'
 import { field, h, replace } from '../dom.js'
@@ -34,6 +37,21 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
   const search = h('input', { type: 'search', name: 'q', value: q, placeholder: 'words in params, tags or recorded text', autocomplete: 'off' })
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'))
   let shown: string | undefined
+  // Runs chosen to compare side by side (#/runs/compare), and the plot of the listed runs' metrics.
+  const chosen = new Set<number>()
+  const compare = h('a', { class: 'button', href: href('runs', 'compare'), 'aria-disabled': 'true' }, 'Compare selected')
+  const updateCompare = () => {
+    compare.textContent = `Compare selected (${chosen.size})`
+    compare.setAttribute('href', `${href('runs', 'compare')}?ids=${[...chosen].join(',')}`)
+    compare.setAttribute('aria-disabled', String(chosen.size < 2))
+  }
+  updateCompare()
+  const choose = (r: Run) => {
+    const box = h('input', { type: 'checkbox', checked: chosen.has(r.id), 'aria-label': `Compare run #${r.id}` })
+    box.addEventListener('change', () => { if (box.checked) chosen.add(r.id); else chosen.delete(r.id); updateCompare() })
+    return box
+  }
+  const plot = runPlot()
 
   const apply = () => {
     const query = new URLSearchParams({ ...(modelSelect.value ? { model: modelSelect.value } : {}), ...(modelSelect.value && versionSelect.value ? { version: versionSelect.value } : {}), ...(search.value.trim() ? { q: search.value.trim() } : {}) })
@@ -57,7 +75,9 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
       const key = JSON.stringify(runs.map((r) => [r.id, r.status, r.endedAt, r.artifacts.length, r.metrics]))
       if (key === shown) return
       shown = key
+      plot.update(runs)
       replace(body, dataTable<Run>([
+        { label: 'Compare', cell: choose },
         ...(q ? [{ label: 'Match', kind: 'wide' as const, cell: (r: Run) => h('p', { class: 'snippet' }, (r.snippet ?? []).map((part) => (part.match ? h('mark', null, part.text) : part.text))) }] : []),
         { label: 'Started', cell: (r) => [formatTime(r.startedAt), r.endedAt ? h('small', { class: 'muted block' }, took(Date.parse(r.endedAt) - Date.parse(r.startedAt))) : null] },
         { label: 'Model', cell: (r) => h('a', { href: href('models', r.model) }, `${r.model}@${r.version}`) },
@@ -65,7 +85,7 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
         { label: 'Params', kind: 'wide', cell: (r) => pairs(r.params) },
         { label: 'Metrics', cell: (r) => pairs(r.metrics, formatNumber) },
         { label: 'Artifacts', cell: (r) => h('div', { class: 'artifacts' }, r.artifacts.map((a) => artifactLink(a, cache))) },
-        { label: 'Run', cell: (r) => h('details', null, h('summary', null, h('code', null, `#${r.id}`)), Object.keys(r.tags).length ? pairs(r.tags) : null, r.requestId ? h('p', { class: 'small' }, 'request ', h('code', null, r.requestId)) : null) },
+        { label: 'Run', cell: (r) => [h('a', { href: href('runs', String(r.id)), class: 'block' }, `Open #${r.id}`), h('details', null, h('summary', null, h('code', null, `#${r.id}`)), Object.keys(r.tags).length ? pairs(r.tags) : null, r.requestId ? h('p', { class: 'small' }, 'request ', h('code', null, r.requestId)) : null)] },
       ], runs, { caption: 'Tracked runs', rowKey: (r) => `run-${r.id}`, empty: h('p', null, 'No runs match. A model records runs with the tracking API (FERRY_TRACKING_URL).') }))
     } catch (error) {
       if (error instanceof ApiError && error.status === 404 && error.code === 'E_ROUTE_NOT_FOUND') replace(body, h('p', { class: 'muted' }, 'This server does not track runs yet (no GET /api/runs).'))
@@ -75,11 +95,12 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
 
   const history = predictionHistory({ ...(model ? { model } : {}), ...(model && version ? { version } : {}) })
   replace(main,
-    h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Runs')),
+    h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Runs'), h('div', { class: 'actions' }, compare)),
     form,
+    plot.element,
     h('section', { 'aria-labelledby': 'runs-heading' }, h('h2', { id: 'runs-heading', class: 'visually-hidden' }, 'Tracked runs'), body),
     history.element)
   void load()
   const timer = setInterval(() => { void load(); void history.reload() }, REFRESH_MS)
-  return () => { clearInterval(timer); cache.dispose() }
+  return () => { clearInterval(timer); cache.dispose(); plot.destroy() }
 }
