@@ -43,6 +43,8 @@ export interface LogStoreOptions {
   tailLines?: number
   /** Longer lines are split, each piece but the last marked `continues`; default 64 KiB. */
   maxLineBytes?: number
+  /** How long an appended line may wait in memory before it is written to its file (readers never miss it: they write the queue first); default 50 ms. */
+  flushDelayMs?: number
   /** Told when writing a source's files fails (once per streak of failures) or a `follow` listener throws; default: a process warning. */
   onError?: (error: Error, source: string) => void
 }
@@ -81,10 +83,11 @@ function resolveLogStoreOptions(options: LogStoreOptions): ResolvedLogStoreOptio
     maxFiles: options.maxFiles ?? 5,
     tailLines: options.tailLines ?? 1000,
     maxLineBytes: options.maxLineBytes ?? 64 * 1024,
+    flushDelayMs: options.flushDelayMs ?? 50,
     onError: options.onError ?? ((error: Error, source: string) => process.emitWarning(`log store, source ${source}: ${error.message}`)),
   }
   if (typeof resolved.dir !== 'string' || resolved.dir === '') throw new TypeError('log store: `dir` must be a folder path')
-  const minimums = { maxFileBytes: 1, maxFiles: 0, tailLines: 0, maxLineBytes: 16 } as const
+  const minimums = { maxFileBytes: 1, maxFiles: 0, tailLines: 0, maxLineBytes: 16, flushDelayMs: 0 } as const
   for (const [key, min] of Object.entries(minimums)) {
     const value = resolved[key as keyof typeof minimums]
     if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`log store: \`${key}\` must be an integer >= ${min}, got ${value}`)

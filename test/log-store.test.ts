@@ -220,6 +220,8 @@ test('remove deletes a source from disk and memory; the others stay', async (t) 
   await store.remove('gone@1.0.0') // while its lines are still queued
   assert.deepEqual(await store.sources(), ['kept@1.0.0'])
   assert.deepEqual(await store.tail('gone@1.0.0', 10), [])
+  // Lines are written within flushDelayMs: the kept source's folder appears, the removed one's never does.
+  for (let waited = 0; waited < 2000 && (await readdir(dir)).length === 0; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
   assert.deepEqual((await readdir(dir)).sort(), [encodeSourceName('kept@1.0.0')])
   store.append('gone@1.0.0', { stream: 'stdout', line: 'new life' })
   assert.deepEqual((await store.tail('gone@1.0.0', 10)).map((e) => e.line), ['new life'])
