@@ -248,7 +248,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   // Pipelines run in the gateway: each step through this server's own /models/ proxy.
   const stepCaller = createStepCaller({ gatewayUrl: url, table: () => routing.current(), timeoutMs: resolved.upstreamTimeoutMs })
   const pipelines = createPipelineHandler({
-    table: () => routing.current(), caller: stepCaller, metrics: observability.metrics, runs: tracking.runs,
+    table: () => routing.current(), caller: stepCaller, metrics: observability.metrics, runs: tracking.runs, traffic,
     descriptorOf: (name, version) => { const record = deployer.state.getVersion(name, version); return record ? deployer.state.getPackage(record.digest)?.descriptor as Descriptor | undefined : undefined },
     onResponse: (record) => requests.record(record),
     logError: (message) => process.stderr.write(`ferry: ${message}\n`),

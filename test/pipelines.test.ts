@@ -9,7 +9,9 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
-import { runFerry } from './_helpers.js'
+import { cp, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { makeTempDir, runFerry } from './_helpers.js'
 import { startFerryServe } from './_serve-helpers.js'
 
 type ErrorBody = { error: { code: string; message: string; details: Record<string, unknown> }; trace?: Array<Record<string, unknown>> }
@@ -155,5 +157,43 @@ test('a pipeline runs its graph in the gateway, naming the step that fails', { t
     assert.match(metrics, /^ferry_pipeline_steps_total\{pipeline="flow",version="1\.0\.0",step="broken",model="step-model@latest",status="500"\} 1$/m)
     assert.match(metrics, /^ferry_pipeline_step_duration_seconds_count\{pipeline="flow",step="counting"\} [1-9]\d*$/m)
     assert.match(metrics, /^ferry_requests_total\{model="flow",version="1\.0\.0",code="502",role="stable"\} 1$/m)
+  })
+
+  await t.test('a new version rolls out like a model\'s: latest moves, the old stays reachable by version and alias, rollback moves it back', async () => {
+    const folder = join(await makeTempDir(t, 'flow-1.1-'), 'flow')
+    await cp(FLOW, folder, { recursive: true })
+    const descriptor = JSON.parse(await readFile(join(folder, 'descriptor.json'), 'utf8')) as { version: string; runtime: Record<string, unknown> }
+    descriptor.version = '1.1.0'
+    descriptor.runtime['output'] = { v2: { from: '/steps/entry/output' } }
+    await writeFile(join(folder, 'descriptor.json'), JSON.stringify(descriptor))
+    const alias = await runFerry(['alias', 'flow', 'stable', '1.0.0', '--gateway', ferry.url, '--token', ferry.token])
+    assert.equal(alias.code, 0, alias.stderr)
+    const deployed = await ferry.deployFolder(folder)
+    assert.equal(deployed.ref, 'flow@1.1.0')
+    const latest = await (await run({ text: 'a b c', mode: 'count' })).json() as { v2?: { words: number } }
+    assert.equal(latest.v2?.words, 3, 'latest is 1.1.0')
+    const stable = await run({ text: 'a b c', mode: 'count' }, { path: '/models/flow@stable/run' })
+    assert.equal(stable.headers.get('x-ferry-version'), 'flow@1.0.0')
+    assert.equal((await stable.json() as { words: number }).words, 3)
+    const rolledBack = await runFerry(['rollback', 'flow', '--gateway', ferry.url, '--token', ferry.token])
+    assert.equal(rolledBack.code, 0, rolledBack.stderr)
+    const after = await run({ text: 'a b c', mode: 'count' })
+    assert.equal(after.headers.get('x-ferry-version'), 'flow@1.0.0')
+  })
+
+  await t.test('after a restart the pipeline is ready again under the same aliases', async () => {
+    assert.equal(await ferry.stop(), 0)
+    const again = await startFerryServe(t, { args: ['--sandbox', 'none'], dataDir: ferry.dataDir })
+    const deadline = Date.now() + 60_000
+    let res: Response
+    for (;;) {
+      res = await fetch(`${again.url}/models/flow@stable/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'back again', mode: 'count' }), signal: AbortSignal.timeout(10_000) })
+      if (res.status === 200 || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    assert.equal(res.status, 200, await res.clone().text())
+    assert.equal((await res.json() as { words: number }).words, 2)
+    const models = await (await again.api('/api/models')).json() as Array<{ name: string; aliases: Record<string, string> }>
+    assert.deepEqual(models.find((m) => m.name === 'flow')?.aliases, { latest: '1.0.0', stable: '1.0.0' })
   })
 })

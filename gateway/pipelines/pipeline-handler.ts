@@ -29,6 +29,8 @@ export interface PipelineHandlerOptions {
   caller: StepCaller
   metrics: Pick<Metrics, 'recordPipelineStep'>
   runs: RunStore
+  /** The rollout seam's traffic figures (a canary's checks, a drain's wait), as the proxy feeds them. */
+  traffic?: { begin(ref: string): void; end(ref: string, ok: boolean, durationMs: number, stream: boolean): void }
   /** The prediction history and request metrics (the proxy's request sink). */
   onResponse(record: ProxyRecord): void
   logError(message: string): void
@@ -79,6 +81,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     let status = 500
     let bytesOut = 0
     let trace: TraceEntry[] = []
+    options.traffic?.begin(ref)
     try {
       if (method === 'GET' && path === spec.health) {
         const steps = callSteps(spec).map((s) => ({ step: s.id, model: `${s.model}@${s.selector}`, ...options.caller.readiness(s) }))
@@ -127,7 +130,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
       status = answer.status
       bytesOut = send(res, status, wantsTrace ? { ...answer.toJSON(), trace } : answer.toJSON(), headers)
     } finally {
-      trace = []
+      options.traffic?.end(ref, status < 500, performance.now() - started, false)
       options.onResponse({ model: name, version, status, durationMs: performance.now() - started, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: bytesOut, requestId, method, path: path + search, role: 'stable' })
     }
   }
@@ -148,12 +151,16 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
         send(res, 401, createGatewayError('E_MODEL_TOKEN_REQUIRED', `inference on ${name} requires its token`, { details: { name } }).toJSON(), headers)
         return true
       }
-      const spec = found.version.gatewayPaths.length > 0 ? specOf(table, name, found.version.version) : undefined
+      // During a canary of `latest`, the candidate takes its weight of the calls (not sticky: a pipeline keeps no session).
+      const split = found.rollout?.split
+      const candidate = split && Math.random() * 100 < split.weight ? found.model.versions[split.version] : undefined
+      const version = candidate && candidate.gatewayPaths.length > 0 ? candidate : found.version
+      const spec = version.gatewayPaths.length > 0 ? specOf(table, name, version.version) : undefined
       if (!spec) {
-        send(res, 503, createGatewayError('E_NO_READY_INSTANCE', `${found.version.ref} is not ready`, { details: { ref: found.version.ref } }).toJSON(), { ...headers, 'retry-after': '1' })
+        send(res, 503, createGatewayError('E_NO_READY_INSTANCE', `${version.ref} is not ready`, { details: { ref: version.ref } }).toJSON(), { ...headers, 'retry-after': '1' })
         return true
       }
-      void serve(req, res, name, found.version.version, spec, path, search).catch((error: Error) => { options.logError(`pipeline ${found.version.ref}: ${error.message}`); res.destroy() })
+      void serve(req, res, name, version.version, spec, path, search).catch((error: Error) => { options.logError(`pipeline ${version.ref}: ${error.message}`); res.destroy() })
       return true
     },
   }
