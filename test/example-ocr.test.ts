@@ -163,7 +163,7 @@ test('examples/ocr through a real gateway: text, words, highlight, multipart, ba
     assert.ok(doc.paths['/health']?.['get'])
     const merged = (await (await fetch(`${ferry.url}/openapi.json`)).json()) as { paths: Record<string, { post?: { requestBody?: { content?: Record<string, unknown> } } }> }
     for (const path of ['/models/ocr/recognize', '/models/ocr@1.0.0/recognize']) {
-      assert.deepEqual(Object.keys(merged.paths[path]?.post?.requestBody?.content ?? {}).sort(), ['image/jpeg', 'image/png', 'multipart/form-data'], `${path} in the gateway's document`)
+      assert.deepEqual(Object.keys(merged.paths[path]?.post?.requestBody?.content ?? {}).sort(), ['application/pdf', 'image/jpeg', 'image/png', 'multipart/form-data'], `${path} in the gateway's document`)
     }
   })
 

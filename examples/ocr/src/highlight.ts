@@ -9,7 +9,8 @@ const THICKNESS = 2
 
 type Colour = readonly [number, number, number]
 
-function pickColour(confidence: number): Colour {
+/** A box's colour from its word's confidence: green when sure, orange, then red. */
+export function pickColour(confidence: number): Colour {
   if (confidence >= 80) return [0, 170, 60]
   if (confidence >= 50) return [255, 140, 0]
   return [220, 20, 20]

@@ -22,7 +22,7 @@ export function sendError(res: ServerResponse, error: unknown): void {
     // A body refused before it was read whole: close the connection rather than read the rest.
     const headers: Record<string, string> = error.status === 413 ? { connection: 'close' } : {}
     if (error.status === 503) headers['retry-after'] = '2'
-    sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers)
+    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, headers)
     return
   }
   process.stderr.write(`ocr: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)

@@ -64,7 +64,7 @@ export function readImageHeader(bytes: Buffer): ImageHeader {
   const format = sniffImageFormat(bytes)
   if (format === null) throw new OcrError('E_NOT_AN_IMAGE')
   const { width, height } = format === 'png' ? readPngSize(bytes) : readJpegSize(bytes)
-  if (width === 0 || height === 0) throw new OcrError('E_IMAGE_CORRUPT', `The ${format.toUpperCase()} header says ${width}×${height}.`)
+  if (width === 0 || height === 0) throw new OcrError('E_IMAGE_EMPTY', `The ${format.toUpperCase()} header says ${width}×${height}: there is nothing to read.`)
   if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
     throw new OcrError('E_IMAGE_TOO_LARGE', `The image is ${width}×${height}; at most ${MAX_SIDE}×${MAX_SIDE} and ${MAX_PIXELS / 1e6} megapixels are accepted.`)
   }

@@ -2,7 +2,8 @@
  * The OCR server's settings, read once from the environment into a frozen object: nothing else
  * reads `process.env`. Ferry sets PORT and HOST (and FERRY_TRACKING_URL / FERRY_TRACKING_TOKEN);
  * the descriptor's `runtime.env` sets OCR_WORKERS ("auto": one per core, at most 4).
- * OCR_LANG_PATH and OCR_LOAD_TIMEOUT_SECONDS are there for tests and unusual set-ups.
+ * OCR_MAX_PDF_PAGES bounds a PDF's pages (default 50). OCR_LANG_PATH and OCR_LOAD_TIMEOUT_SECONDS
+ * are there for tests and unusual set-ups.
  */
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
@@ -19,9 +20,14 @@ export interface OcrOptions {
   langPath: string
   /** How long loading one worker may take before start-up fails. */
   loadTimeoutMs: number
+  /** The most pages a PDF may have: OCR_MAX_PDF_PAGES, default 50. */
+  maxPdfPages: number
   /** The tracked-runs API, or null when the server runs outside Ferry. */
   tracking: { url: string; token: string } | null
 }
+
+/** Pages a PDF may have unless OCR_MAX_PDF_PAGES says otherwise. */
+export const DEFAULT_MAX_PDF_PAGES = 50
 
 /** The largest pool `OCR_WORKERS=auto` picks: each worker holds its own copy of the model. */
 const MAX_AUTO_WORKERS = 4
@@ -60,6 +66,7 @@ export function resolveOcrOptions(env: NodeJS.ProcessEnv = process.env): Readonl
     version: env['FERRY_VERSION'] || '1.0.0',
     workers: readWholeNumber('OCR_WORKERS', env['OCR_WORKERS'], Math.min(availableParallelism(), MAX_AUTO_WORKERS)),
     langPath: env['OCR_LANG_PATH'] || resolveLangPath(),
+    maxPdfPages: readWholeNumber('OCR_MAX_PDF_PAGES', env['OCR_MAX_PDF_PAGES'], DEFAULT_MAX_PDF_PAGES),
     loadTimeoutMs: readWholeNumber('OCR_LOAD_TIMEOUT_SECONDS', env['OCR_LOAD_TIMEOUT_SECONDS'], 45) * 1000,
     tracking: url && token ? { url: url.replace(/\/+$/, ''), token } : null,
   })

@@ -1,7 +1,8 @@
 /**
- * POST /recognize: read the upload, check its header (format, dimensions) before decoding, decode
- * it, recognise it in the worker pool, answer `{text, words, meanConfidence, durationMs}` (plus the
- * highlighted PNG with `?highlight=1`), then hand the result to the run recorder.
+ * POST /recognize: read the upload; a PDF goes to pdf/pdf-route.ts. An image: check its header
+ * (format, dimensions) before decoding, decode it, recognise it in the worker pool, answer
+ * `{text, words, meanConfidence, durationMs, pages: [one page]}` (plus the highlighted PNG with
+ * `?highlight=1`), then hand the result to the run recorder.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
@@ -14,11 +15,17 @@ import { decodeImage } from './raster.js'
 import type { RecognizerPool } from './recognizer-pool.js'
 import { readImageUpload } from './request-body.js'
 import type { RunRecorder } from './run-recorder.js'
+import { isPdf } from './pdf/pdf-document.js'
+import { handlePdf } from './pdf/pdf-route.js'
 
 export interface RecognizeContext {
   pool: RecognizerPool
   recorder: RunRecorder | null
+  /** OCR_MAX_PDF_PAGES. */
+  maxPdfPages: number
 }
+
+const PDF_TYPES = new Set(['application/pdf', 'application/x-pdf'])
 
 const TRUE_VALUES = new Set(['1', 'true', 'yes'])
 
@@ -31,8 +38,12 @@ function readRequestId(req: IncomingMessage): string | undefined {
 /** Handles one recognize request; throws an OcrError for bad input (answered by the caller). */
 export async function handleRecognize(req: IncomingMessage, res: ServerResponse, url: URL, context: RecognizeContext): Promise<void> {
   const startedAt = new Date()
-  const bytes = await readImageUpload(req)
+  const { bytes, mediaType } = await readImageUpload(req)
   if (!context.pool.isReady()) throw new OcrError('E_NOT_READY')
+  const wantsHighlight = TRUE_VALUES.has((url.searchParams.get('highlight') ?? '').toLowerCase())
+  if (isPdf(bytes) || PDF_TYPES.has(mediaType)) {
+    return handlePdf(res, { bytes, wantsHighlight, requestId: readRequestId(req), startedAt }, context)
+  }
   const header = readImageHeader(bytes)
   const image = decodeImage(bytes, header)
 
@@ -45,19 +56,21 @@ export async function handleRecognize(req: IncomingMessage, res: ServerResponse,
   }
   const durationMs = Math.round((performance.now() - started) * 10) / 10
 
-  const wantsHighlight = TRUE_VALUES.has((url.searchParams.get('highlight') ?? '').toLowerCase())
   const highlightPng = wantsHighlight ? encodeRgbPng(drawWordBoxes(image, recognition.words)) : null
+  const highlight = highlightPng ? { highlight: { contentType: 'image/png', base64: highlightPng.toString('base64') } } : {}
   sendJson(res, 200, {
     ...recognition,
     durationMs,
-    ...(highlightPng ? { highlight: { contentType: 'image/png', base64: highlightPng.toString('base64') } } : {}),
+    ...highlight,
+    // The same shape as a PDF's answer, so callers can treat both alike.
+    pages: [{ page: 1, width: image.width, height: image.height, ...recognition, source: 'ocr', ...highlight }],
   })
 
   const { recorder } = context
   if (recorder) {
     const requestId = readRequestId(req)
     const endedAt = new Date()
-    const record = (): void => recorder.record({ recognition, durationMs, requestId, startedAt, endedAt, image, highlightPng })
+    const record = (): void => recorder.record({ recognition, pages: 1, durationMs, requestId, startedAt, endedAt, image, highlightPng })
     if (res.writableFinished) record()
     else res.once('finish', record)
   }

@@ -1,13 +1,17 @@
 /**
- * Reading the uploaded image from a request: a raw body (content-type image/png or image/jpeg) or
- * the file field `image` of a multipart/form-data body (busboy), at most MAX_BODY_BYTES either way.
+ * Reading the uploaded image or PDF from a request: a raw body (content-type image/png, image/jpeg,
+ * application/pdf or application/octet-stream) or the first file field `image`, `file` or `document` of a
+ * multipart/form-data body (busboy), at most MAX_BODY_BYTES either way. What the bytes are is
+ * decided from their first bytes, not from the declared type (upload-kind.ts).
  */
 import type { IncomingMessage } from 'node:http'
 import busboy from 'busboy'
 import { OcrError } from './errors.js'
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024
-const RAW_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg'])
+/** application/octet-stream too: a file passed on without its type (the bytes say what it is). */
+const RAW_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg', 'application/pdf', 'application/x-pdf', 'application/octet-stream'])
+const FILE_FIELDS = new Set(['image', 'file', 'document'])
 const TOO_LARGE = `The body is over ${MAX_BODY_BYTES / 1024 / 1024} MB.`
 
 /** The media type of a content-type header, lower case, without parameters. */
@@ -49,7 +53,7 @@ function readMultipartImage(req: IncomingMessage): Promise<Buffer> {
     let image: Buffer | null = null
     let tooLarge = false
     parser.on('file', (field, stream) => {
-      if (field !== 'image' || image !== null) {
+      if (!FILE_FIELDS.has(field) || image !== null) {
         stream.resume()
         return
       }
@@ -74,14 +78,14 @@ function readMultipartImage(req: IncomingMessage): Promise<Buffer> {
 /**
  * Reads the image bytes of a recognize request, or throws an OcrError saying what is wrong.
  * @example
- * const bytes = await readImageUpload(req) // the PNG or JPEG as sent
+ * const { bytes, mediaType } = await readImageUpload(req) // the PNG, JPEG or PDF as sent
  */
-export async function readImageUpload(req: IncomingMessage): Promise<Buffer> {
+export async function readImageUpload(req: IncomingMessage): Promise<{ bytes: Buffer; mediaType: string }> {
   const mediaType = readMediaType(req.headers['content-type'])
   const isMultipart = mediaType === 'multipart/form-data'
   if (!isMultipart && !RAW_TYPES.has(mediaType)) {
     await discardRest(req)
-    throw new OcrError('E_UNSUPPORTED_MEDIA_TYPE', `Unsupported content-type "${mediaType || '(none)'}": send image/png, image/jpeg or multipart/form-data with a file field "image".`)
+    throw new OcrError('E_UNSUPPORTED_MEDIA_TYPE', `Unsupported content-type "${mediaType || '(none)'}": send image/png, image/jpeg, application/pdf or multipart/form-data with a file field "image".`)
   }
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES + (isMultipart ? 64 * 1024 : 0)) {
@@ -90,5 +94,5 @@ export async function readImageUpload(req: IncomingMessage): Promise<Buffer> {
   }
   const bytes = isMultipart ? await readMultipartImage(req) : await readRawBody(req)
   if (bytes.length === 0) throw new OcrError('E_EMPTY_BODY')
-  return bytes
+  return { bytes, mediaType }
 }

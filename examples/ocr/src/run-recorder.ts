@@ -1,8 +1,8 @@
 /**
  * Records each recognition as a tracked run, in the background, after its response was sent:
- * params `num_words` and `words`, metrics `mean_confidence` and `duration_ms`, the request id, the
- * recognised text (so `GET /api/runs?q=` finds a document by any word of it), and
- * the artifact `highlighted.png`. At most a few runs are recorded at once and a bounded number
+ * params `num_words`, `num_pages` and `words`, metrics `mean_confidence` and `duration_ms`, the
+ * request id, the recognised text (so `GET /api/runs?q=` finds a document by any word of it), and
+ * the artifact `highlighted.png` (an image) or `highlighted-page-N.png` (a PDF's first pages). At most a few runs are recorded at once and a bounded number
  * wait; past that, runs are dropped. Any failure is one warning line on stderr: tracking never
  * fails or delays a response.
  */
@@ -14,13 +14,23 @@ import type { TrackingClient } from './tracking-client.js'
 
 export interface RecognizedRequest {
   recognition: Recognition
+  /** 1 for an image, the page count of a PDF. */
+  pages: number
   durationMs: number
   requestId: string | undefined
   startedAt: Date
   endedAt: Date
-  image: Rgba
+  /** The decoded image, to draw highlighted.png on; null for a PDF, which brings `artifacts`. */
+  image: Rgba | null
   /** The highlighted PNG when the request asked for it already. */
   highlightPng: Buffer | null
+  /** PNGs drawn already (a PDF's highlighted pages), uploaded as they are. */
+  artifacts?: Array<{ name: string; png: Buffer }>
+}
+
+/** The memory a waiting run holds. */
+function sizeOf(request: RecognizedRequest): number {
+  return (request.image?.data.length ?? 0) + (request.artifacts ?? []).reduce((sum, { png }) => sum + png.length, 0)
 }
 
 export interface RunRecorder {
@@ -44,17 +54,20 @@ async function recordRun(client: TrackingClient, request: RecognizedRequest): Pr
   const words = recognition.words.map((word) => word.text).join(' ')
   const runId = await client.createRun({
     status: 'running',
-    params: { num_words: recognition.words.length, words: words.length > MAX_WORDS_PARAM ? `${words.slice(0, MAX_WORDS_PARAM - 1)}…` : words },
+    params: { num_words: recognition.words.length, num_pages: request.pages, words: words.length > MAX_WORDS_PARAM ? `${words.slice(0, MAX_WORDS_PARAM - 1)}…` : words },
     metrics: { mean_confidence: recognition.meanConfidence, duration_ms: request.durationMs },
     startedAt: request.startedAt.toISOString(),
     text: recognition.text.slice(0, 500_000),
     ...(request.requestId ? { requestId: request.requestId } : {}),
   })
-  try {
-    const png = request.highlightPng ?? encodeRgbPng(drawWordBoxes(request.image, recognition.words))
-    await client.uploadArtifact(runId, 'highlighted.png', 'image/png', png)
-  } catch (error) {
-    warn(`run ${runId}: highlighted.png was not uploaded: ${(error as Error).message}`)
+  const artifacts = request.artifacts ?? (request.image ? [{ name: 'highlighted.png', png: null }] : [])
+  for (const artifact of artifacts) {
+    try {
+      const png = artifact.png ?? request.highlightPng ?? encodeRgbPng(drawWordBoxes(request.image!, recognition.words))
+      await client.uploadArtifact(runId, artifact.name, 'image/png', png)
+    } catch (error) {
+      warn(`run ${runId}: ${artifact.name} was not uploaded: ${(error as Error).message}`)
+    }
   }
   await client.updateRun(runId, { status: 'finished', endedAt: request.endedAt.toISOString() })
 }
@@ -73,7 +86,7 @@ export function createRunRecorder(client: TrackingClient): RunRecorder {
   const next = (): void => {
     while (active < MAX_ACTIVE && waiting.length > 0) {
       const request = waiting.shift()!
-      waitingBytes -= request.image.data.length
+      waitingBytes -= sizeOf(request)
       active += 1
       recordRun(client, request)
         .catch((error: unknown) => warn(`request ${request.requestId ?? '(no id)'}: the run was not recorded: ${(error as Error).message}`))
@@ -90,12 +103,12 @@ export function createRunRecorder(client: TrackingClient): RunRecorder {
 
   return {
     record(request) {
-      if (waiting.length >= MAX_WAITING || waitingBytes + request.image.data.length > MAX_WAITING_BYTES) {
+      if (waiting.length >= MAX_WAITING || waitingBytes + sizeOf(request) > MAX_WAITING_BYTES) {
         warn(`request ${request.requestId ?? '(no id)'}: ${waiting.length} runs are waiting to be recorded already; this one is dropped`)
         return
       }
       waiting.push(request)
-      waitingBytes += request.image.data.length
+      waitingBytes += sizeOf(request)
       setImmediate(next)
     },
     drain() {

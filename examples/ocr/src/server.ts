@@ -59,8 +59,8 @@ async function main(): Promise<void> {
   }
   const pool = createRecognizerPool(options, (error) => fail(`${error.message}; stopping so the replica is restarted`))
   const recorder = options.tracking ? createRunRecorder(createTrackingClient(options.tracking)) : null
-  const context: RecognizeContext = { pool, recorder }
-  const openApi = JSON.stringify(buildOpenApiDocument(options.version))
+  const context: RecognizeContext = { pool, recorder, maxPdfPages: options.maxPdfPages }
+  const openApi = JSON.stringify(buildOpenApiDocument(options.version, options.maxPdfPages))
 
   const server = createServer((req, res) => {
     route(req, res, context, openApi).catch((error: unknown) => sendError(res, error))
