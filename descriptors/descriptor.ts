@@ -63,7 +63,7 @@ export type Runtime = {
   steps?: {
     [key: string]: PipelineStep
   }
-  /** pipeline: the answer, a template: JSON in which {"from": pointer} (with an optional "else" template), {"const": value}, {"count": pointer}, {"mean": pointer} and {"join": pointer, "with": text} are replaced by what they name. Default: the start step's output. */
+  /** pipeline: the answer, a template: JSON in which {"from": pointer} (with an optional "else" template), {"const": value}, {"count": pointer}, {"mean": pointer}, {"join": pointer, "with": text} and {"each": pointer, "to": template} (with /item the element) are replaced by what they name. Default: the start step's output. */
   output?: unknown
   track?: PipelineTracking
 }

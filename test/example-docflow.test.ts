@@ -4,8 +4,8 @@
  * through POST /models/docflow/upload-and-predict, raw or as a multipart form: its words are read,
  * its label is the one expected.json names, and the call is a tracked run (page count, label,
  * confidence, mean OCR confidence, the highlighted page, the text) that `GET /api/runs?q=` finds by
- * any word of the document. A file that is not an image is refused naming the OCR step. The PDF
- * sample is checked only once the OCR model declares PDF input (its descriptor says application/pdf).
+ * any word of the document. The PDF's page comes from its text layer. A file that is not an image
+ * is refused naming the OCR step.
  * Every fetch has a timeout; the server and its models are killed when the test ends.
  */
 import assert from 'node:assert/strict'
@@ -15,7 +15,7 @@ import { test } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
 import { startFerryServe } from './_serve-helpers.js'
 
-interface Page { text: string; words: Array<{ text: string }>; meanConfidence: number }
+interface Page { page: number; text: string; words: Array<{ text: string }>; meanConfidence: number; source: string }
 interface Answer { document: { name: string | null; contentType: string; size: number; sha256: string }; pages: Page[]; text: string; label: string; confidence: number; scores: Record<string, number> }
 interface Run { id: number; model: string; status: string; params: Record<string, unknown>; metrics: Record<string, number>; requestId: string | null; text?: string; artifacts: Array<{ name: string; contentType: string; url: string }> }
 
@@ -23,7 +23,6 @@ const SAMPLES = ferryPath('examples', 'docflow', 'samples')
 const EXPECTED = JSON.parse(readFileSync(join(SAMPLES, 'expected.json'), 'utf8')) as Record<string, { label: string; words: string[]; pages: number }>
 const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.pdf': 'application/pdf' }
 const typeOf = (file: string) => TYPES[file.slice(file.lastIndexOf('.'))]!
-const ocrReadsPdf = readFileSync(ferryPath('examples', 'ocr', 'descriptor.json'), 'utf8').includes('application/pdf')
 
 test('examples/docflow: upload → OCR → classify, each call a tracked run found by its words', { timeout: 420_000 }, async (t) => {
   const ferry = await startFerryServe(t)
@@ -34,8 +33,7 @@ test('examples/docflow: upload → OCR → classify, each call a tracked run fou
   const post = (body: Buffer | FormData, headers: Record<string, string> = {}) =>
     fetch(`${ferry.url}/models/docflow/upload-and-predict`, { method: 'POST', body, headers, signal: AbortSignal.timeout(120_000) })
 
-  const files = Object.keys(EXPECTED).filter((f) => !f.endsWith('.pdf') || ocrReadsPdf)
-  for (const file of files) {
+  for (const file of Object.keys(EXPECTED)) {
     await t.test(`${file}: read, classified as ${EXPECTED[file]!.label}, recorded as a run`, async () => {
       const bytes = readFileSync(join(SAMPLES, file))
       const res = await post(bytes, { 'content-type': typeOf(file), 'x-request-id': `docflow-${file}` })
@@ -45,7 +43,10 @@ test('examples/docflow: upload → OCR → classify, each call a tracked run fou
       assert.equal(answer.document.contentType, typeOf(file))
       assert.equal(answer.document.size, bytes.length)
       assert.equal(answer.pages.length, expected.pages)
+      assert.deepEqual(answer.pages.map((p) => p.page), Array.from({ length: expected.pages }, (_, i) => i + 1))
       assert.ok(answer.pages[0]!.words.length > 3, 'each page has its words')
+      assert.equal(answer.pages[0]!.source, file.endsWith('.pdf') ? 'text-layer' : 'ocr')
+      assert.equal(Object.hasOwn(answer.pages[0]!, 'highlight'), false, 'the highlighted pages are kept with the run, not sent back')
       for (const word of expected.words) assert.match(answer.text, new RegExp(`\\b${word}\\b`), `"${word}" is read`)
       assert.equal(answer.label, expected.label)
       assert.ok(answer.confidence > 0 && answer.confidence <= 1)

@@ -81,6 +81,7 @@ export function evaluateTemplate(template: unknown, context: unknown): unknown {
         return numbers.length === 0 ? 0 : numbers.reduce((a, b) => a + b, 0) / numbers.length
       }
       case 'join': return asList(resolvePointer(context, String(op.pointer))).filter((v) => typeof v === 'string').join(String(op.with))
+      case 'each': return asList(resolvePointer(context, String(op.pointer))).map((item) => evaluateTemplate(op.to, { ...(context as object), item }))
     }
   }
   if (Array.isArray(template)) return template.map((t) => evaluateTemplate(t, context))

@@ -30,8 +30,8 @@ interface Walk { steps: Json; out: Problem[]; used: Set<string>; self: unknown }
 
 /** Checks every pointer of a template against the steps that have surely run (`done`). */
 function checkTemplate(template: unknown, at: string, done: ReadonlySet<string>, walk: Walk, outputToo = false): void {
-  for (const { pointer, at: where } of listTemplatePointers(template, at)) {
-    const reason = explainPointer(pointer, done, walk.steps, outputToo)
+  for (const { pointer, at: where, inItem } of listTemplatePointers(template, at)) {
+    const reason = inItem && parsePointer(pointer)?.[0] === 'item' ? undefined : explainPointer(pointer, done, walk.steps, outputToo)
     if (reason) walk.out.push(createProblem('E_PIPELINE_POINTER_UNRESOLVED', where, reason))
   }
 }

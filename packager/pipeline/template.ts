@@ -9,6 +9,7 @@
  *   {"count": "/output/pages"}                  the number of items (0 when absent)
  *   {"mean": "/output/pages/*\/meanConfidence"} the mean of the numbers (0 when none)
  *   {"join": "/output/pages/*\/text", "with": "\n"}  strings joined
+ *   {"each": "/steps/ocr/output/pages", "to": {"text": {"from": "/item/text"}}}  one `to` per item
  *
  * A `*` segment maps over an array. Pointers start at `/request/…`, `/steps/<id>/output…`, or (in
  * `track` only) `/output…`.
@@ -19,6 +20,7 @@ export type TemplateOp =
   | { op: 'const'; value: unknown }
   | { op: 'count' | 'mean'; pointer: unknown }
   | { op: 'join'; pointer: unknown; with: unknown }
+  | { op: 'each'; pointer: unknown; to: unknown }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const sameKeys = (v: Record<string, unknown>, ...keys: string[]) => Object.keys(v).length === keys.length && keys.every((k) => Object.hasOwn(v, k))
@@ -31,6 +33,7 @@ export function readTemplateOp(value: unknown): TemplateOp | undefined {
   if (sameKeys(value, 'const')) return { op: 'const', value: value['const'] }
   if (sameKeys(value, 'count')) return { op: 'count', pointer: value['count'] }
   if (sameKeys(value, 'mean')) return { op: 'mean', pointer: value['mean'] }
+  if (sameKeys(value, 'each', 'to')) return { op: 'each', pointer: value['each'], to: value['to'] }
   if (sameKeys(value, 'join') || sameKeys(value, 'join', 'with')) return { op: 'join', pointer: value['join'], with: value['with'] ?? '\n' }
   return undefined
 }
@@ -46,21 +49,25 @@ export function escapeSegment(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1')
 }
 
-/** Every pointer a template reads, with the JSON pointer (inside the descriptor) of where it is written. */
-export function listTemplatePointers(template: unknown, at: string): Array<{ pointer: unknown; at: string }> {
-  const found: Array<{ pointer: unknown; at: string }> = []
-  const walk = (value: unknown, where: string): void => {
+/**
+ * Every pointer a template reads, with the JSON pointer (inside the descriptor) of where it is
+ * written; `inItem` when it is inside an `each`'s `to`, where `/item` is the current element.
+ */
+export function listTemplatePointers(template: unknown, at: string): Array<{ pointer: unknown; at: string; inItem: boolean }> {
+  const found: Array<{ pointer: unknown; at: string; inItem: boolean }> = []
+  const walk = (value: unknown, where: string, inItem: boolean): void => {
     const op = readTemplateOp(value)
     if (op) {
       if (op.op === 'const') return
-      found.push({ pointer: op.pointer, at: `${where}/${op.op}` })
-      if (op.op === 'from' && op.hasElse) walk(op.else, `${where}/else`)
+      found.push({ pointer: op.pointer, at: `${where}/${op.op}`, inItem })
+      if (op.op === 'from' && op.hasElse) walk(op.else, `${where}/else`, inItem)
+      if (op.op === 'each') walk(op.to, `${where}/to`, true)
       return
     }
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}/${i}`))
-    else if (isObject(value)) for (const [k, v] of Object.entries(value)) walk(v, `${where}/${escapeSegment(k)}`)
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}/${i}`, inItem))
+    else if (isObject(value)) for (const [k, v] of Object.entries(value)) walk(v, `${where}/${escapeSegment(k)}`, inItem)
   }
-  walk(template, at)
+  walk(template, at, false)
   return found
 }
 
