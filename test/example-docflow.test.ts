@@ -98,4 +98,6 @@ test('examples/docflow: upload → OCR → classify, each call a tracked run fou
     assert.equal(run.status, 'failed')
     assert.equal(run.tags['failedStep'], 'ocr')
   })
+  // Stopped here, not left to the hooks: the temporary data directory is removed after the server is gone.
+  assert.equal(await ferry.stop(), 0)
 })

@@ -195,5 +195,6 @@ test('a pipeline runs its graph in the gateway, naming the step that fails', { t
     assert.equal((await res.json() as { words: number }).words, 2)
     const models = await (await again.api('/api/models')).json() as Array<{ name: string; aliases: Record<string, string> }>
     assert.deepEqual(models.find((m) => m.name === 'flow')?.aliases, { latest: '1.0.0', stable: '1.0.0' })
+    assert.equal(await again.stop(), 0)
   })
 })
