@@ -198,3 +198,23 @@ test('a pipeline runs its graph in the gateway, naming the step that fails', { t
     assert.equal(await again.stop(), 0)
   })
 })
+
+test('with the nginx data plane in front, nginx hands a pipeline to the gateway, which calls its steps', { timeout: 120_000 }, async (t) => {
+  const ferry = await startFerryServe(t, { args: ['--sandbox', 'none', '--data-plane', 'nginx'] })
+  await ferry.deployFolder(STEP_MODEL)
+  await ferry.deployFolder(FLOW)
+  const deadline = Date.now() + 30_000
+  let res: Response
+  // nginx serves the new table after a graceful reload.
+  for (;;) {
+    res = await fetch(`${ferry.url}/models/flow/run?trace=1`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'via-nginx' }, body: JSON.stringify({ text: 'through nginx', mode: 'count' }), signal: AbortSignal.timeout(10_000) })
+    if (res.status === 200 || Date.now() > deadline) break
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  assert.equal(res.status, 200, await res.clone().text())
+  const body = await res.json() as { words: number; requestId: string; trace: Array<{ step: string; status: number }> }
+  assert.equal(body.words, 2)
+  assert.equal(body.requestId, 'via-nginx')
+  assert.deepEqual(body.trace.map((s) => [s.step, s.status]), [['shout', 200], ['counting', 200]])
+  assert.equal(await ferry.stop(), 0)
+})
