@@ -63,6 +63,7 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_PIPELINE_STEP_UNAVAILABLE: { status: 503, hint: "A step's model is not deployed or has no ready replica: deploy or start the model details name (GET /models/<pipeline>/health lists every step)." },
   E_PIPELINE_STEP_REJECTED: { status: 422, hint: "A step's model refused the input it was given (4xx, its status and error in details): fix the request, or the step's input template." },
   E_PIPELINE_VALUE_MISSING: { status: 502, hint: 'A template read a value an earlier step did not answer: details name the step and pointer; give the template an "else", or fix the step.' },
+  E_PIPELINE_INPUT_MISSING: { status: 400, hint: "Send what the pipeline reads (details.pointer, e.g. /request/body/text: a JSON body with \"text\"; /request/file: a file); see its endpoint in /openapi.json." },
   E_PIPELINE_NO_CASE: { status: 422, hint: "A switch step found a value none of its cases names and it has no default: send an input the switch knows, or give it a default." },
   E_PIPELINE_ENDPOINT_NOT_FOUND: { status: 404, hint: "Call one of the endpoints the pipeline's descriptor lists (api.endpoints; see /openapi.json)." },
   E_JOB_NOT_FOUND: { status: 404, hint: 'List jobs with GET /api/jobs (`ferry job status`); ids are never reused, and a removed job is gone.' },

@@ -124,6 +124,18 @@ test('a pipeline runs its graph in the gateway, naming the step that fails', { t
     assert.equal(unavailable.error.code, 'E_PIPELINE_STEP_UNAVAILABLE')
     assert.equal(unavailable.error.details['step'], 'missing')
     assert.equal(unavailable.error.details['model'], 'not-deployed@latest')
+
+    const unknownMode = await run({ text: 'x', mode: 'dance' })
+    assert.equal(unknownMode.status, 422)
+    const noCase = await unknownMode.json() as ErrorBody
+    assert.equal(noCase.error.code, 'E_PIPELINE_NO_CASE')
+    assert.equal(noCase.error.details['step'], 'route')
+
+    const noText = await run({ mode: 'count' })
+    assert.equal(noText.status, 400)
+    const missing = await noText.json() as ErrorBody
+    assert.equal(missing.error.code, 'E_PIPELINE_INPUT_MISSING')
+    assert.deepEqual([missing.error.details['step'], missing.error.details['pointer']], ['shout', '/request/body/text'])
   })
 
   await t.test('a file is passed to its step as it came, raw or from a multipart form', async () => {

@@ -37,6 +37,9 @@ function evaluateFor(template: unknown, context: RunContext, step: string, ref: 
     return evaluateTemplate(template, context)
   } catch (error) {
     if (!(error instanceof MissingValueError)) throw error
+    if (error.pointer.startsWith('/request/')) {
+      throw createGatewayError('E_PIPELINE_INPUT_MISSING', `${step === 'output' ? 'the answer' : `step "${step}"`} of ${ref} reads ${error.pointer}, which the request does not have`, { details: { step, pointer: error.pointer } })
+    }
     const source = /^\/steps\/([^/]+)\//.exec(error.pointer)?.[1]
     throw createGatewayError('E_PIPELINE_VALUE_MISSING', `${step === 'output' ? 'the answer' : `step "${step}"`} of ${ref} reads ${error.pointer}, which is not there${source ? ` (step "${source}" answered without it)` : ''}`, { details: { step, pointer: error.pointer, ...(source ? { source } : {}) } })
   }
