@@ -98,6 +98,22 @@ test('examples/docflow: upload → OCR → classify, each call a tracked run fou
     assert.equal(run.status, 'failed')
     assert.equal(run.tags['failedStep'], 'ocr')
   })
+
+  await t.test('a blank page is read, then refused by the classifier, and the run keeps what was read', async () => {
+    const blank = readFileSync(join(SAMPLES, 'invoice.png'))
+    const { PNG } = await import('pngjs')
+    const png = PNG.sync.read(blank)
+    png.data.fill(255)
+    const res = await post(PNG.sync.write(png), { 'content-type': 'image/png' })
+    assert.equal(res.status, 422, await res.clone().text())
+    const body = await res.json() as { error: { code: string; details: { step: string } } }
+    assert.deepEqual([body.error.code, body.error.details.step], ['E_PIPELINE_STEP_REJECTED', 'classify'])
+    const run = await (await ferry.api(`/api/runs/${res.headers.get('x-ferry-run-id')}`)).json() as Run & { tags: Record<string, string> }
+    assert.equal(run.tags['failedStep'], 'classify')
+    assert.equal(run.params['pages'], 1, 'what the OCR step read is recorded')
+    assert.equal(run.params['label'], undefined, 'no label: the classifier did not answer')
+    assert.ok(run.artifacts.some((a) => a.name === 'page-1.png'), 'the OCR step\'s highlighted page is kept')
+  })
   // Stopped here, not left to the hooks: the temporary data directory is removed after the server is gone.
   assert.equal(await ferry.stop(), 0)
 })

@@ -27,6 +27,8 @@ export interface GraphRun {
   caller: StepCaller
   /** Called after each call step, answered or failed. */
   onStep?(entry: TraceEntry): void
+  /** Where the steps' outputs are kept (so a caller still has them when a later step fails). */
+  context?: RunContext
 }
 
 export interface GraphResult { output: unknown; context: RunContext; trace: TraceEntry[] }
@@ -50,7 +52,7 @@ function evaluateFor(template: unknown, context: RunContext, step: string, ref: 
  * const { output, trace } = await runGraph({ spec, ref: 'docflow@1.0.0', request, requestId, authorization, caller })
  */
 export async function runGraph(run: GraphRun): Promise<GraphResult> {
-  const context: RunContext = { request: run.request, steps: {} }
+  const context: RunContext = run.context ?? { request: run.request, steps: {} }
   const trace: TraceEntry[] = []
 
   const runStep = async (id: string): Promise<unknown> => {

@@ -80,7 +80,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     const method = req.method ?? 'GET'
     let status = 500
     let bytesOut = 0
-    let trace: TraceEntry[] = []
+    const trace: TraceEntry[] = []
     options.traffic?.begin(ref)
     try {
       if (method === 'GET' && path === spec.health) {
@@ -95,18 +95,19 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
       }
       const request = await readPipelineRequest(req, path, search)
       const startedAt = new Date().toISOString()
-      let context: RunContext = { request, steps: {} }
+      // The steps that answered before a failure are still recorded with the run.
+      const context: RunContext = { request, steps: {} }
       let output: unknown
       let failure: FerryError | undefined
       try {
         const result = await runGraph({
-          spec, ref, request, requestId, authorization: req.headers.authorization, caller: options.caller,
+          spec, ref, request, requestId, authorization: req.headers.authorization, caller: options.caller, context,
           onStep: (entry) => {
             trace.push(entry)
             options.metrics.recordPipelineStep({ pipeline: name, version, step: entry.step, model: entry.model, status: entry.status, durationSeconds: entry.durationMs / 1000 })
           },
         })
-        ;({ output, context } = result)
+        output = result.output
       } catch (error) {
         if (!(error instanceof FerryError)) throw error
         failure = error
