@@ -107,7 +107,10 @@ export async function prepareRuntime(context: RuntimeContext): Promise<RuntimeCo
 
 /** How to start an already prepared version (after a server restart), without installing again. */
 export function describeRuntimeCommand(descriptor: Descriptor, appDir: string, instanceDir: string): RuntimeCommand {
-  const { type, entry, args = [] } = descriptor.runtime
+  const { type, entry: given, args = [] } = descriptor.runtime
+  // A pipeline runs no process (deployer/pipeline/); the schema requires an entry of every other type.
+  if (type === 'pipeline' || given === undefined) throw createDeployerError('E_DEPLOY_FAILED', `a ${type} version has no process to start`, { details: { type } })
+  const entry = given
   if (type === 'node') return { command: process.execPath, args: [entry, ...args], cwd: appDir }
   if (type === 'python') return { command: join(instanceDir, 'venv', 'bin', 'python'), args: [entry, ...args], cwd: appDir }
   return { command: entry.includes('/') && !entry.startsWith('/') ? join(appDir, entry) : entry, args, cwd: appDir }

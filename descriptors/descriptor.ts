@@ -44,18 +44,74 @@ export type Model = {
   license?: string
 }
 
-/** How the deployer starts the service. */
+/** How the deployer starts the service, or, for a pipeline, the graph of calls the gateway runs instead of a process. */
 export type Runtime = {
-  /** node: the entry runs on the server's Node. python: the entry runs in a virtual environment made for this version. exec: the entry is any program. */
-  type: "node" | "python" | "exec"
+  /** node: the entry runs on the server's Node. python: the entry runs in a virtual environment made for this version. exec: the entry is any program. pipeline: no process; the gateway runs the steps graph, calling other models. */
+  type: "node" | "python" | "exec" | "pipeline"
   /** node and python: the script, a relative path in the package. exec: a program in the package (a relative path such as bin/serve), an absolute path to a program on the machine, or a command on PATH (a bare name). */
-  entry: string
+  entry?: string
   /** Arguments passed after the entry. */
   args?: Array<string>
   dependencies?: Dependencies
   /** Environment variables set for the service. PORT, HOST, FERRY_* and the api.portEnv variable are set by Ferry and cannot be overridden. */
   env?: {
     [key: string]: string
+  }
+  /** pipeline: the id of the step the graph starts at. */
+  start?: string
+  /** pipeline: the steps by id (letters, digits, - and _, 1-63 characters): calls of other models, and the sequence, switch and ensemble nodes that order them. */
+  steps?: {
+    [key: string]: PipelineStep
+  }
+  /** pipeline: the answer, a template: JSON in which {"from": pointer} (with an optional "else" template), {"const": value}, {"count": pointer}, {"mean": pointer}, {"join": pointer, "with": text} and {"each": pointer, "to": template} (with /item the element) are replaced by what they name. Default: the start step's output. */
+  output?: unknown
+  track?: PipelineTracking
+}
+
+/** One node of a pipeline's graph. */
+export type PipelineStep = {
+  /** call: one endpoint of a model. sequence: its steps one after the other (its output: the last one's). switch: the step that cases name for the value at on, else default (its output: that step's). ensemble: its steps in parallel (its output: an object of their outputs by step id). */
+  kind: "call" | "sequence" | "switch" | "ensemble"
+  description?: string
+  /** call: the model called, name (its latest), name@version or name@alias. */
+  model?: string
+  /** call: the model's endpoint, "METHOD /path". */
+  endpoint?: string
+  /** call: the body sent, a template (see runtime.output); one that names a file, {"from": "/request/file"}, sends its bytes as they came, with their content type. */
+  input?: unknown
+  /** call: query parameters sent, each a template. */
+  query?: {
+    [key: string]: unknown
+  }
+  /** call: how long the model may take to answer (default: the gateway's upstream timeout). */
+  timeoutSeconds?: number
+  /** sequence and ensemble: the ids of the steps they run. */
+  steps?: Array<string>
+  /** switch: a pointer to the value that picks the case, e.g. /steps/classify/output/label. */
+  on?: string
+  /** switch: value → id of the step run for it. */
+  cases?: {
+    [key: string]: string
+  }
+  /** switch: the step run when no case matches (without it, a value no case names fails the call). */
+  default?: string
+}
+
+/** pipeline: each call is recorded as a tracked run (GET /api/runs) with these values, templates that may also read /output (the pipeline's answer). */
+export type PipelineTracking = {
+  /** name → template of a string, number or boolean. */
+  params?: {
+    [key: string]: unknown
+  }
+  /** name → template of a number. */
+  metrics?: {
+    [key: string]: unknown
+  }
+  /** A template of the text recorded with the run, which GET /api/runs?q= searches. */
+  text?: unknown
+  /** name → template of {contentType, base64}, or of a list of them (stored as name-1, name-2, ...). */
+  artifacts?: {
+    [key: string]: unknown
   }
 }
 

@@ -57,6 +57,15 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   // Trusted keys (/api/trust)
   E_TRUSTED_KEY_NOT_FOUND: { status: 404, hint: 'List the trusted keys with `ferry trust list` (GET /api/trust); a key is named by its 16-hex-digit key id.' },
   // Batch jobs (gateway/jobs/)
+  // Pipelines (gateway/pipelines/)
+  E_PIPELINE_STEP_FAILED: { status: 502, hint: "A step's model failed (5xx, or no answer): details name the step and its model; check that model's logs (`ferry logs name@version`)." },
+  E_PIPELINE_STEP_TIMEOUT: { status: 504, hint: "A step's model did not answer in time: details name the step; raise its timeoutSeconds or check the model." },
+  E_PIPELINE_STEP_UNAVAILABLE: { status: 503, hint: "A step's model is not deployed or has no ready replica: deploy or start the model details name (GET /models/<pipeline>/health lists every step)." },
+  E_PIPELINE_STEP_REJECTED: { status: 422, hint: "A step's model refused the input it was given (4xx, its status and error in details): fix the request, or the step's input template." },
+  E_PIPELINE_VALUE_MISSING: { status: 502, hint: 'A template read a value an earlier step did not answer: details name the step and pointer; give the template an "else", or fix the step.' },
+  E_PIPELINE_INPUT_MISSING: { status: 400, hint: "Send what the pipeline reads (details.pointer, e.g. /request/body/text: a JSON body with \"text\"; /request/file: a file); see its endpoint in /openapi.json." },
+  E_PIPELINE_NO_CASE: { status: 422, hint: "A switch step found a value none of its cases names and it has no default: send an input the switch knows, or give it a default." },
+  E_PIPELINE_ENDPOINT_NOT_FOUND: { status: 404, hint: "Call one of the endpoints the pipeline's descriptor lists (api.endpoints; see /openapi.json)." },
   E_JOB_NOT_FOUND: { status: 404, hint: 'List jobs with GET /api/jobs (`ferry job status`); ids are never reused, and a removed job is gone.' },
   E_JOB_INPUTS_EMPTY: { status: 400, hint: 'Send at least one input: a non-empty "inputs" array, or a zip holding at least one file.' },
   E_JOB_TOO_MANY_INPUTS: { status: 413, hint: 'Split the inputs into several jobs of at most the limit in details, or raise FERRY_JOB_MAX_INPUTS.' },

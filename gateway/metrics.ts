@@ -48,6 +48,8 @@ export interface Metrics {
   removeInstance(model: string, version: string): void
   /** ferry_instance_restarts_total{model,version}. */
   recordRestart(model: string, version: string): void
+  /** One step of a pipeline call: ferry_pipeline_steps_total{pipeline,version,step,model,status} and ferry_pipeline_step_duration_seconds{pipeline,step}. */
+  recordPipelineStep(r: { pipeline: string; version: string; step: string; model: string; status: number; durationSeconds: number }): void
   /** Every family in the text exposition format 0.0.4 (serve with PROMETHEUS_CONTENT_TYPE). */
   render(): string
   /** Requests/s and p95 latency over the last minute per model@version, for the console. */
@@ -78,6 +80,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const instanceUp = new ValueFamily('ferry_instance_up', 'gauge', 'Whether an instance replica is up (1) or not (0).')
   const restarts = new ValueFamily('ferry_instance_restarts_total', 'counter', 'Instance replica restarts by the supervisor.')
   const rolloutWeights = new ValueFamily('ferry_rollout_weight', 'gauge', 'Percent of latest traffic (stable, canary) or of mirrored copies (shadow) during a rollout.')
+  const pipelineSteps = new ValueFamily('ferry_pipeline_steps_total', 'counter', 'Steps run by pipeline calls, by the status the step answered (0: no answer).')
+  const pipelineStepDurations = new HistogramFamily('ferry_pipeline_step_duration_seconds', 'Time a pipeline step took, in seconds.', REQUEST_DURATION_BUCKETS)
   const windows = new Map<string, { model: string; version: string; window: RequestWindow }>()
   const series = new Map<string, { model: string; version: string; role: string; codes: Map<number, { value: number }>; duration: HistogramSeries; window: RequestWindow | null }>()
   const windowOf = (model: string, version: string): RequestWindow => {
@@ -122,8 +126,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     recordRestart(model, version) {
       restarts.add({ model, version })
     },
+    recordPipelineStep({ pipeline, version, step, model, status, durationSeconds }) {
+      pipelineSteps.add({ pipeline, version, step, model, status: String(status) })
+      pipelineStepDurations.observeInto(pipelineStepDurations.series({ pipeline, step }), durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
+    },
     render() {
-      return [requests, durations, deploys, instanceUp, restarts, rolloutWeights].map((f) => f.render()).join('') + processMetrics.render()
+      return [requests, durations, deploys, instanceUp, restarts, rolloutWeights, pipelineSteps, pipelineStepDurations].map((f) => f.render()).join('') + processMetrics.render()
     },
     summary() {
       const at = now()

@@ -34,6 +34,8 @@ import { loadTrackingTokens } from './tracking-token.js'
 import { openTrustedKeys } from './trust/trusted-keys.js'
 import { openJobs, type JobOptions } from './jobs/index.js'
 import { openTimeseries, type Timeseries } from './timeseries/index.js'
+import { createPipelineHandler, createStepCaller } from './pipelines/index.js'
+import type { Descriptor } from '../descriptors/descriptor.js'
 import type { SigningPolicy } from './trust/upload-signature.js'
 
 export interface RunningGateway {
@@ -102,7 +104,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, unsubscribe, traffic, jobs } = opened
+  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, unsubscribe, traffic, jobs, pipelines } = opened
   let plane: NginxPlane | undefined
   if (nginx) {
     try {
@@ -120,8 +122,8 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   const internal = plane
   // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
   handle = internal
-    ? (req, res) => { if (!internal.handleInternal(req, res) && (protocols.claims(req.url ?? '/') || !proxy.handle(req, res))) void listener(req, res) }
-    : (req, res) => { if (protocols.claims(req.url ?? '/') || !proxy.handle(req, res)) void listener(req, res) }
+    ? (req, res) => { if (!internal.handleInternal(req, res) && !pipelines.handle(req, res) && (protocols.claims(req.url ?? '/') || !proxy.handle(req, res))) void listener(req, res) }
+    : (req, res) => { if (!pipelines.handle(req, res) && (protocols.claims(req.url ?? '/') || !proxy.handle(req, res))) void listener(req, res) }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
   // Jobs call models through /models/ on this very server: resumed only now that it answers them.
   jobs.start(url, resolved.upstreamTimeoutMs)
@@ -152,6 +154,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
 /** Closes what openParts opened, in order: the proxy and its records, then the deployer and the databases. */
 async function closeParts(parts: Awaited<ReturnType<typeof openParts>>): Promise<void> {
   parts.proxy.close()
+  await parts.stepCaller.close()
   parts.requests.flush()
   // After the flush, so the last requests are in the last sample; before the deployer, whose state the sample reads.
   parts.timeseries.close()
@@ -257,7 +260,15 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     resolve: createTableResolver(() => routing.current()),
     onResponse: (record) => requests.record(record),
   })
+  // Pipelines run in the gateway: each step through this server's own /models/ proxy.
+  const stepCaller = createStepCaller({ gatewayUrl: url, table: () => routing.current(), timeoutMs: resolved.upstreamTimeoutMs })
+  const pipelines = createPipelineHandler({
+    table: () => routing.current(), caller: stepCaller, metrics: observability.metrics, runs: tracking.runs, traffic,
+    descriptorOf: (name, version) => { const record = deployer.state.getVersion(name, version); return record ? deployer.state.getPackage(record.digest)?.descriptor as Descriptor | undefined : undefined },
+    onResponse: (record) => requests.record(record),
+    logError: (message) => process.stderr.write(`ferry: ${message}\n`),
+  })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller }
 }
 

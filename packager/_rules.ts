@@ -9,6 +9,7 @@ import { posix } from 'node:path'
 import { createProblem, type Problem } from './problem.js'
 import { hasPath, type PackageContents } from './package-contents.js'
 import { checkProtocolHints } from './_protocol-rules.js'
+import { checkPipeline } from './pipeline/pipeline-rules.js'
 
 type Json = Record<string, unknown>
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -127,6 +128,7 @@ export function checkRules(descriptor: unknown, contents: PackageContents): Prob
     checkEntry(runtime, contents, out)
     checkDependencies(runtime, contents, out)
     checkEnv(descriptor, runtime, out)
+    if (runtime['type'] === 'pipeline') out.push(...checkPipeline(descriptor, runtime))
   }
   if (isObject(descriptor['model'])) checkListed(descriptor['model']['weights'], '/model/weights', 'E_WEIGHTS_MISSING', contents, out)
   checkListed(descriptor['files'], '/files', 'E_FILE_MISSING', contents, out)

@@ -90,6 +90,8 @@ function toProblem(error: ErrorObject): Problem | undefined {
       return createProblem('E_SCHEMA_CONSTRAINT', at, 'must match exactly one allowed form')
     case 'propertyNames':
       return undefined // reported by the pattern error that comes with it
+    case 'if':
+      return undefined // reported by the errors of the `then` or `else` branch that failed
     default:
       if (RANGE_KEYWORDS.has(error.keyword)) return createProblem('E_SCHEMA_RANGE', at, `${error.message ?? 'is out of range'}, got ${describeValue(error.data)}`)
       return createProblem('E_SCHEMA_CONSTRAINT', at, error.message ?? 'is not allowed')

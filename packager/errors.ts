@@ -63,6 +63,15 @@ export const { ERRORS: PACKAGER_ERRORS, createError: createPackagerError } = def
   E_FIELD_HINT_UNKNOWN: { status: 422, hint: "Key the fields hints by the payload schema's property names." },
   E_FIELD_SHAPE_MISMATCH: { status: 422, hint: 'Give a shape whose product is the array length (minItems = maxItems), or use -1 for a variable dimension.' },
   E_CLASSIFICATION_FIELD_UNKNOWN: { status: 422, hint: "Name properties of the output schema in classification.label and classification.scores." },
+  // Pipelines (runtime.type "pipeline", packager/pipeline/)
+  E_PIPELINE_STEP_UNKNOWN: { status: 422, hint: 'Name a step of runtime.steps, or add the step.' },
+  E_PIPELINE_CYCLE: { status: 422, hint: 'A step cannot run inside itself: break the loop of sequence, switch or ensemble steps.' },
+  E_PIPELINE_STEP_REUSED: { status: 422, hint: 'Use each step in one place of the graph; copy it under another id to run it twice.' },
+  E_PIPELINE_STEP_ID_INVALID: { status: 422, hint: 'Start a step id with a letter, then letters, digits, - and _ (at most 63 characters).' },
+  E_PIPELINE_POINTER_UNRESOLVED: { status: 422, hint: 'Point at /request/{body,file,query,headers,method,path} or /steps/<id>/output of a step that runs before this one (in track also /output).' },
+  E_PIPELINE_MODEL_REF_INVALID: { status: 422, hint: 'Name the model as name, name@1.2.0 or name@alias (e.g. "ocr@stable"), not the pipeline itself.' },
+  E_PIPELINE_ENDPOINTS_MISSING: { status: 422, hint: 'List the endpoints the pipeline answers in api.endpoints, e.g. [{"method": "POST", "path": "/predict"}].' },
+  W_PIPELINE_STEP_UNUSED: { status: 200, hint: 'Reach the step from runtime.start (a sequence, switch or ensemble), or remove it.' },
   // Signing (packager/signing/): keys, signatures, trust
   E_KEY_EXISTS: { status: 409, hint: 'Choose another --name or --out: `ferry keygen` never overwrites a key.' },
   E_KEY_NOT_FOUND: { status: 404, hint: 'Give the path of the .key file `ferry keygen` wrote.' },

@@ -8,14 +8,15 @@
  * const res = await fetch(`${ferry.url}/models/digits/predict`, { method: 'POST', body })
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFile, realpath } from 'node:fs/promises'
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
 import { findLeftoverProcesses, stopProcessGroups } from '../deployer/_leftover-processes.js'
 import { resolveDeployerOptions } from '../deployer/options.js'
 import { ferryPath } from '../packager/repo-root.js'
-import { makeTempDir, runFerry } from './_helpers.js'
+import { runFerry } from './_helpers.js'
 
 /** What `ferry deploy --json` prints, plus `name` and `version` split from `ref`. */
 export interface DeployedVersion { ref: string; name: string; version: string; url: string; digest: string; state: string; aliases: string[] }
@@ -43,7 +44,11 @@ function withoutFerryVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** `dataDir`: a data directory to use (e.g. a second start on the first one's); default a fresh one. */
 export async function startFerryServe(t: TestContext, options: { env?: NodeJS.ProcessEnv; args?: string[]; dataDir?: string } = {}): Promise<FerryServe> {
-  const dataDir = options.dataDir ?? join(await makeTempDir(t, 'ferry-serve-'), 'data')
+  // The temporary folder is removed by the hook below once the server is gone: t.after hooks run
+  // in the order they were added, and removing it under a live server fails (ENOTEMPTY) and skips
+  // the kill, which left a test waiting on the server's pipes.
+  const tempDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'ferry-serve-')) : undefined
+  const dataDir = options.dataDir ?? join(tempDir!, 'data')
   const child = spawn(process.execPath, [ferryPath('bin', 'ferry.js'), 'serve', '--port', '0', '--data', dataDir, '--json', ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...withoutFerryVariables(process.env), ...options.env },
@@ -63,6 +68,7 @@ export async function startFerryServe(t: TestContext, options: { env?: NodeJS.Pr
     }
     const marker = { key: 'FERRY_HOME_ID', value: resolveDeployerOptions({ dataDir: await realpath(dataDir).catch(() => dataDir) }).homeId }
     await stopProcessGroups([...new Set((await findLeftoverProcesses(marker)).map((p) => p.pgid))], 2000)
+    if (tempDir) await rm(tempDir, { recursive: true, force: true, maxRetries: 3 })
   })
   const { url, tokenSource } = await new Promise<{ url: string; tokenSource: string }>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line) as { url: string; tokenSource: string }))

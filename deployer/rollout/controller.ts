@@ -15,6 +15,7 @@ import type { RecordEvent, VersionRegistry } from '../registry/version-registry.
 import type { RolloutPatch, RolloutRecord, RolloutStatus, StateStore } from '../state-store.js'
 import type { Supervisor } from '../supervisor/supervisor.js'
 import { runAcceptance } from './acceptance.js'
+import { isPipeline } from '../pipeline/pipeline-version.js'
 import { describeShadowWindow, judgeWindow, type WindowCheck } from './_checks.js'
 import { drainAndStop, retirePrevious, type RetireContext } from './_retire.js'
 import type { RolloutConfig } from './rollout-options.js'
@@ -132,6 +133,8 @@ export class RolloutController {
   private async accept(name: string, version: string) {
     const record = this.config.state.getVersion(name, version)!
     const descriptor = this.config.registry.getPackage(record.digest).descriptor as Descriptor
+    // A pipeline has no replica to send examples to: the gateway runs it (its health names the steps' models).
+    if (isPipeline(descriptor)) return []
     const port = this.config.supervisor.instance(`${name}@${version}`)?.readyEndpoints()[0]?.port
     if (port === undefined) return [{ example: '-', endpoint: '-', reason: 'no ready replica to send the examples to' }]
     return runAcceptance({ descriptor, port, timeoutMs: this.config.options.acceptanceTimeoutMs, openFile: (path) => this.config.openPackageFile(record.digest, path) })

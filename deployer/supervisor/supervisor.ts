@@ -15,6 +15,7 @@ import type { RecordEvent } from '../registry/version-registry.js'
 import type { InstanceState, PackageRecord, StateStore, VersionRecord } from '../state-store.js'
 import { Instance } from './instance.js'
 import { createVersionSandbox, describeLimits, type SandboxStatus, type VersionSandbox } from '../sandbox/index.js'
+import { bringUpPipeline, isPipeline } from '../pipeline/pipeline-version.js'
 
 export interface SupervisorConfig {
   options: ResolvedDeployerOptions
@@ -63,6 +64,10 @@ export class Supervisor {
     await this.stopInstance(ref)
     let instance: Instance | undefined
     try {
+      if (isPipeline(this.config.getPackage(version.digest).descriptor as Descriptor)) {
+        await bringUpPipeline(version, { packages: this.config.packages, setVersionState: (...a) => this.setVersionState(...a) })
+        return options.onHealthy?.()
+      }
       const { descriptor, command, sandbox } = await this.prepare(version)
       if (this.closingFlag) return
       this.setVersionState(name, version.version, 'starting', null)

@@ -32,16 +32,19 @@ export function buildRoutingTable(sources: RoutingSources, revision: number, pro
     // Packages are immutable: a digest's protocol is read once.
     let protocol = protocols.get(record.digest)
     if (protocol === undefined) {
-      protocol = (state.getPackage(record.digest)?.descriptor as Descriptor | undefined)?.api.protocol ?? 'http'
+      const descriptor = state.getPackage(record.digest)?.descriptor as Descriptor | undefined
+      // A pipeline is answered by the gateway itself (gateway/pipelines/): it has no replicas.
+      protocol = descriptor?.runtime.type === 'pipeline' ? 'pipeline' : descriptor?.api.protocol ?? 'http'
       protocols.set(record.digest, protocol)
     }
     const version: VersionRoute = {
       version: record.version, ref,
       endpoints: (supervisor.instance(ref)?.readyEndpoints() ?? []).map((e) => ({ replica: e.replica, host: LOOPBACK, port: e.port })),
-      gatewayPaths: protocol === 'gradio' ? ['/api/'] : [],
+      gatewayPaths: protocol === 'gradio' ? ['/api/'] : protocol === 'pipeline' && record.state === 'ready' ? ['/'] : [],
       batching: null,
     }
     route(record.name).versions[record.version] = version
+    if (protocol === 'pipeline') route(record.name).servedBy = 'gateway'
   }
   for (const alias of state.listAliases()) if (models[alias.name]) models[alias.name]!.aliases[alias.alias] = alias.version
   for (const served of sources.gatewayModels?.() ?? []) {
