@@ -19,7 +19,7 @@ const descriptorOf = (name: string) => JSON.parse(readFileSync(ferryPath('exampl
 test('each example descriptor as Gradio components and OIP tensors', () => {
   const expected: Record<string, { components: string[]; inputs: string[]; outputs: string[] }> = {
     digits: { components: ['json', 'label', 'json', 'button', 'image', 'label', 'json', 'button'], inputs: ['pixels FP32 [8,8]'], outputs: ['digit INT64 [1]', 'scores FP32 [10]', 'pixels INT32 [8,8]'] },
-    ocr: { components: ['image', 'checkbox', 'json', 'button'], inputs: ['image BYTES [1]', 'highlight BOOL [1]'], outputs: ['text BYTES [1]', 'words BYTES [-1]', 'meanConfidence FP64 [1]', 'durationMs FP64 [1]', 'highlight BYTES [1]'] },
+    ocr: { components: ['image', 'checkbox', 'json', 'button'], inputs: ['image BYTES [1]', 'highlight BOOL [1]'], outputs: ['text BYTES [1]', 'words BYTES [-1]', 'meanConfidence FP64 [1]', 'durationMs FP64 [1]', 'highlight BYTES [1]', 'pages BYTES [-1]'] },
     'doc-classifier': { components: ['textbox', 'label', 'json', 'button'], inputs: ['text BYTES [1]'], outputs: ['label BYTES [1]', 'confidence FP64 [1]', 'scores FP64 [-1]', 'scores_labels BYTES [-1]'] },
     // No hints at all: defaults from the JSON Schema alone.
     'python-app': { components: ['textbox', 'json', 'button'], inputs: ['text BYTES [1]'], outputs: ['language_guess BYTES [1]', 'characters INT64 [1]', 'words INT64 [1]', 'sentences INT64 [1]', 'syllables INT64 [1]', 'avg_word_length FP64 [1]', 'readability FP64 [1]', 'top_words BYTES [-1]'] },

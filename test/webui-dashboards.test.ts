@@ -116,6 +116,7 @@ test('runs: a metric plotted over time and against another, runs compared side b
       await page.getByRole('link', { name: 'Compare selected (2)' }).click()
       await page.getByRole('heading', { name: 'Compare runs' }).waitFor()
       const threshold = page.locator('tr[data-field="Params.threshold"]')
+      await threshold.waitFor() // the heading comes first, the runs' fields once both are fetched
       assert.deepEqual(await threshold.locator('td').allInnerTexts(), ['0.5', '0.7'])
       assert.equal(await threshold.getAttribute('class'), 'differs')
       assert.match(await threshold.locator('th').innerText(), /threshold/)
