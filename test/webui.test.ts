@@ -119,8 +119,12 @@ test('the console, end to end in Chromium', { skip: browserUnavailable(), timeou
     const { digest } = await upload.json() as { digest: string }
     await ferry.api('/api/deployments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ package: digest }) })
     const row = page.locator('tr[data-key="echo@1.0.1"]')
+    // Ready (healthy) comes first; `latest` moves only after the rollout's acceptance (the
+    // descriptor's examples) has passed, a moment later and in its own event: wait for it as a
+    // user would, rather than reading the row the instant it says ready.
     await row.locator('[data-state="ready"]').waitFor({ timeout: 30_000 })
-    assert.match(await row.innerText(), /latest/)
+    await row.locator('.chip', { hasText: 'latest' }).waitFor({ timeout: 30_000 })
+    assert.doesNotMatch(await page.locator('tr[data-key="echo@1.0.0"]').innerText(), /latest/, 'latest moved, not copied')
     assert.match(await page.locator('tr[data-key="echo@1.0.0"]').innerText(), /stable/)
   }))
 
