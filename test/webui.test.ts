@@ -147,6 +147,7 @@ test('the console, end to end in Chromium', { skip: browserUnavailable(), timeou
     await signIn(page, ferry, '#/models/echo')
     await page.locator('#rollback-note', { hasText: 'latest 1.0.1 → 1.0.0' }).waitFor()
     await page.getByRole('button', { name: 'Roll back' }).click()
+    await page.getByRole('dialog', { name: 'Roll back echo?' }).getByRole('button', { name: 'Roll back' }).click()
     await page.locator('.toast', { hasText: 'latest 1.0.1 → 1.0.0' }).waitFor()
     await page.locator('tr[data-key="echo@1.0.0"] .chip', { hasText: 'latest' }).waitFor()
     const models = await (await ferry.api('/api/models')).json() as Array<{ name: string; aliases: Record<string, string> }>

@@ -3,6 +3,7 @@
  * then follow the version through installing → starting → ready, or read why it failed.
  */
 import { api } from '../api.js'
+import { ALIAS_PATTERN } from '../components/alias-editor.js'
 import { trackDeploy, type DeployTracker } from '../components/deploy-tracker.js'
 import { errorBox } from '../components/notice.js'
 import { descriptorOfDigest } from '../descriptor.js'
@@ -37,7 +38,7 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
   const wanted = route.query.get('package')
   const select = packageSelect(packages, wanted ?? packages[packages.length - 1]!.digest)
   const replicas = h('input', { type: 'number', name: 'replicas', min: '1', max: '64', step: '1', value: '1', inputmode: 'numeric' })
-  const alias = h('input', { type: 'text', name: 'alias', pattern: '[a-z][a-z0-9\\-]{0,62}', placeholder: 'e.g. stable', autocomplete: 'off' })
+  const alias = h('input', { type: 'text', name: 'alias', pattern: ALIAS_PATTERN, placeholder: 'e.g. stable', autocomplete: 'off' })
   const bump = h('input', { type: 'checkbox', id: 'deploy-bump' })
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Deploy')
   const message = h('div')
