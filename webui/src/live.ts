@@ -9,7 +9,8 @@ import type { EventRecord, InstanceInfo } from './types.js'
 
 type InstancesListener = (instances: InstanceInfo[]) => void
 type EventListener = (event: EventRecord) => void
-export type LiveStatus = 'connecting' | 'open' | 'retrying' | 'closed'
+/** `offline`: the browser says it has no network; `retrying`: the server stopped answering. */
+export type LiveStatus = 'connecting' | 'open' | 'retrying' | 'closed' | 'offline'
 type StatusListener = (status: LiveStatus) => void
 
 let instances: InstanceInfo[] = []
@@ -39,13 +40,33 @@ function scheduleRefresh(): void {
   refreshTimer = setTimeout(() => { refreshInstances().catch(() => undefined) }, 120)
 }
 
+/** The server's heartbeat comes every 15 s (gateway/stream-routes.ts): two missed means it is gone. */
+const IDLE_MS = 35_000
+let online = true
+
+function onOffline(): void {
+  online = false
+  setStatus('offline')
+}
+
+function onOnline(): void {
+  online = true
+  setStatus('connecting')
+  connection?.reconnect()
+}
+
 /** Opens the events stream (idempotent). */
 export function startLive(): void {
   if (connection) return
-  setStatus('connecting')
+  online = navigator.onLine
+  window.addEventListener('offline', onOffline)
+  window.addEventListener('online', onOnline)
+  setStatus(online ? 'connecting' : 'offline')
   connection = followSse('/api/events', {
+    idleMs: IDLE_MS,
     onStatus(next) {
-      setStatus(next)
+      // Offline wins over "retrying": it says why, and what the user can do about it.
+      setStatus(!online && next !== 'open' ? 'offline' : next)
       // Whatever happened while disconnected is in the list.
       if (next === 'open') scheduleRefresh()
     },
@@ -59,6 +80,8 @@ export function startLive(): void {
 }
 
 export function stopLive(): void {
+  window.removeEventListener('offline', onOffline)
+  window.removeEventListener('online', onOnline)
   connection?.close()
   connection = undefined
   instances = []

@@ -30,7 +30,7 @@ export function predictionHistory(filter: { model?: string; version?: string }):
     } catch (error) {
       shown = undefined
       if (error instanceof ApiError && error.status === 404 && error.code === 'E_ROUTE_NOT_FOUND') replace(body, h('p', { class: 'muted' }, 'This server keeps no prediction history (no GET /api/requests).'))
-      else replace(body, errorBox(error, 'Could not read the prediction history'))
+      else replace(body, errorBox(error, 'Could not read the prediction history', () => void reload()))
     }
   }
   const refresh = h('button', { type: 'button', class: 'small' }, 'Refresh')

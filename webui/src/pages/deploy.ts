@@ -28,7 +28,7 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
   try {
     packages = await api.get<PackageSummary[]>('/packages')
   } catch (error) {
-    replace(main, head, errorBox(error, 'Could not list the packages'))
+    replace(main, head, errorBox(error, 'Could not list the packages', () => window.dispatchEvent(new HashChangeEvent('hashchange'))))
     return () => undefined
   }
   if (packages.length === 0) {

@@ -66,7 +66,7 @@ export function renderPackages(main: HTMLElement): Cleanup {
         { label: 'Actions', kind: 'actions', cell: (p) => [h('a', { class: 'button', href: `${href('deploy')}?package=${p.digest}`, 'aria-label': `Deploy ${p.name}@${p.version}` }, 'Deploy'), ' ', deleteButton(p, () => void load())] },
       ], packages, { caption: 'Stored packages', rowKey: (p) => p.digest, empty: h('p', null, 'No packages yet: upload one above.') }))
     } catch (error) {
-      replace(list, errorBox(error, 'Could not list the packages'))
+      replace(list, errorBox(error, 'Could not list the packages', () => void load()))
     }
   }
   replace(main,

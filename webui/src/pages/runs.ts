@@ -69,7 +69,7 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
       ], runs, { caption: 'Tracked runs', rowKey: (r) => `run-${r.id}`, empty: h('p', null, 'No runs match. A model records runs with the tracking API (FERRY_TRACKING_URL).') }))
     } catch (error) {
       if (error instanceof ApiError && error.status === 404 && error.code === 'E_ROUTE_NOT_FOUND') replace(body, h('p', { class: 'muted' }, 'This server does not track runs yet (no GET /api/runs).'))
-      else replace(body, errorBox(error, 'Could not list the runs'))
+      else replace(body, errorBox(error, 'Could not list the runs', () => void load()))
     }
   }
 
