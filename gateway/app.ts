@@ -100,7 +100,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   })
   app.get('/metrics', (c) => c.body(options.observability.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }))
   app.get('/openapi.json', async (c) => c.json(await options.observability.openApi()))
-  app.route('/', createDocsRoutes())
+  app.route('/', createDocsRoutes(() => options.observability.openApi()))
   app.route('/', createConsoleRoutes())
 
   // The audit middleware wraps the guard, so the guard's refusals are recorded too.

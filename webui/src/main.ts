@@ -82,7 +82,7 @@ async function render(): Promise<void> {
   const path = found?.route.path ?? ''
   for (const a of navLinks) {
     const p = a.dataset['path']!
-    if (p === path || (p === '/' && path.startsWith('/models'))) a.setAttribute('aria-current', 'page')
+    if (p === path) a.setAttribute('aria-current', 'page')
     else a.removeAttribute('aria-current')
   }
   if (!found) {

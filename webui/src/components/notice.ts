@@ -20,8 +20,9 @@ const MAX_TOASTS = 3
 
 /**
  * Shows a short message, then takes it away: 5 s, or 12 s for an error (which also says what to
- * do); the timer waits while the pointer or focus is on it, × closes it at once, and at most three
- * are shown (the oldest goes), so toasts never pile up over the page.
+ * do); the timer waits while the keyboard focus is on it (not the pointer: a toast that appears
+ * under a resting cursor or finger would never go), × closes it at once, and at most three are
+ * shown (the oldest goes), so toasts never pile up over the page.
  */
 export function toast(message: string, kind: 'ok' | 'error' = 'ok', hint?: string): void {
   if (!region) return
@@ -30,8 +31,6 @@ export function toast(message: string, kind: 'ok' | 'error' = 'ok', hint?: strin
   let timer: ReturnType<typeof setTimeout> | undefined
   const arm = () => { clearTimeout(timer); timer = setTimeout(() => item.remove(), kind === 'ok' ? OK_MS : ERROR_MS) }
   const hold = () => clearTimeout(timer)
-  item.addEventListener('mouseenter', hold)
-  item.addEventListener('mouseleave', arm)
   item.addEventListener('focusin', hold)
   item.addEventListener('focusout', arm)
   close.addEventListener('click', () => { clearTimeout(timer); item.remove() })

@@ -96,20 +96,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     render()
   })
 
-  const unwatch = watchInstances((list) => {
-    versions = list.filter((i) => i.name === name).sort((a, b) => compareVersions(a.version, b.version))
-    render()
-    if (versions.some((v) => !signers.has(v.digest))) void loadSigners()
-  })
-  api.get<ModelInfo[]>('/models').then((models) => {
-    const model = models.find((m) => m.name === name)
-    token.update(model)
-    tokenRequired = model?.inferenceTokenRequired ?? false
-    render()
-  }).catch(() => undefined)
-  void loadSigners()
-
-  replace(main,
+  const page = h('div', null,
     h('div', { class: 'page-head' },
       h('div', null, h('p', { class: 'crumbs' }, h('a', { href: href('') }, 'Overview'), ' / model'), h('h1', { tabindex: '-1' }, name), description),
       h('div', { class: 'actions' },
@@ -125,5 +112,35 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     apiSection.element,
     history.element,
     token.element)
+
+  // A name with no versions is no model: say so (with the models there are) instead of an empty page.
+  const missing = h('div', { hidden: true })
+  function showMissing(list: InstanceInfo[]): void {
+    const gone = list.every((i) => i.name !== name)
+    if (gone === !missing.hidden) return
+    missing.hidden = !gone
+    page.hidden = gone
+    if (!gone) return
+    const models = [...new Set(list.map((i) => i.name))].sort()
+    replace(missing, h('h1', { tabindex: '-1' }, 'Model not found'),
+      h('p', null, 'No model is called ', h('code', null, name), ' on this server.'),
+      models.length ? h('p', null, 'Models: ', models.map((m, i) => [i ? ', ' : '', h('a', { href: href('models', m) }, m)])) : h('p', null, 'Nothing is deployed yet. ', h('a', { href: href('deploy') }, 'Deploy a package'), '.'),
+      h('p', null, h('a', { href: href('') }, 'Back to the overview')))
+  }
+
+  const unwatch = watchInstances((list) => {
+    versions = list.filter((i) => i.name === name).sort((a, b) => compareVersions(a.version, b.version))
+    showMissing(list)
+    render()
+    if (versions.some((v) => !signers.has(v.digest))) void loadSigners()
+  })
+  api.get<ModelInfo[]>('/models').then((models) => {
+    const model = models.find((m) => m.name === name)
+    token.update(model)
+    tokenRequired = model?.inferenceTokenRequired ?? false
+    render()
+  }).catch(() => undefined)
+  void loadSigners()
+  replace(main, missing, page)
   return () => { unwatch(); logs.close() }
 }
