@@ -21,6 +21,9 @@ let refreshTimer: ReturnType<typeof setTimeout> | undefined
 const instanceListeners = new Set<InstancesListener>()
 const eventListeners = new Set<EventListener>()
 const statusListeners = new Set<StatusListener>()
+/** The last events received, for watchEvents(…, afterId). */
+const RECENT_EVENTS = 200
+const recent: EventRecord[] = []
 
 function setStatus(next: LiveStatus): void {
   status = next
@@ -73,6 +76,8 @@ export function startLive(): void {
     onMessage(message) {
       let event: EventRecord
       try { event = JSON.parse(message.data) as EventRecord } catch { return }
+      recent.push(event)
+      if (recent.length > RECENT_EVENTS) recent.splice(0, recent.length - RECENT_EVENTS)
       for (const listener of eventListeners) listener(event)
       scheduleRefresh()
     },
@@ -97,9 +102,30 @@ export function watchInstances(listener: InstancesListener): () => void {
   return () => instanceListeners.delete(listener)
 }
 
-export function watchEvents(listener: EventListener): () => void {
+/**
+ * Calls `listener` on every event from now on; with `afterId`, first with the events already
+ * received whose id is greater (so one that came before a page subscribed is not missed).
+ */
+export function watchEvents(listener: EventListener, afterId?: number): () => void {
+  if (afterId !== undefined) for (const event of recent.filter((e) => e.id > afterId)) listener(event)
   eventListeners.add(listener)
   return () => eventListeners.delete(listener)
+}
+
+/** Resolves once the events stream is open (at once when it is), or after `timeoutMs` regardless. */
+export function whenLive(timeoutMs: number): Promise<void> {
+  if (status === 'open') return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); statusListeners.delete(listener); resolve() }
+    const listener: StatusListener = (next) => { if (next === 'open') done() }
+    const timer = setTimeout(done, timeoutMs)
+    statusListeners.add(listener)
+  })
+}
+
+/** The id of the newest event received (0 when none yet): pass it to watchEvents later. */
+export function lastEventId(): number {
+  return recent.at(-1)?.id ?? 0
 }
 
 export function watchLiveStatus(listener: StatusListener): () => void {

@@ -31,6 +31,8 @@ export interface InstanceInfo {
   replicaCount: number
   description: string | null
   requestedVersion?: string
+  /** A deploy of a version that was running already: 'none' (nothing changed) or 'rescaled'. */
+  alreadyRunning?: 'none' | 'rescaled'
 }
 
 export interface ModelInfo {

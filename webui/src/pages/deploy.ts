@@ -8,6 +8,7 @@ import { trackDeploy, type DeployTracker } from '../components/deploy-tracker.js
 import { errorBox } from '../components/notice.js'
 import { descriptorOfDigest } from '../descriptor.js'
 import { field, h, replace } from '../dom.js'
+import { lastEventId, whenLive } from '../live.js'
 import { formatBytes, shortDigest } from '../format.js'
 import { href, type Cleanup, type Route } from '../router.js'
 import type { InstanceInfo, PackageSummary } from '../types.js'
@@ -69,9 +70,12 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
     replace(message)
     try {
       const body = { package: select.value, replicas: Number(replicas.value), wait: false, ...(alias.value.trim() ? { alias: alias.value.trim() } : {}), ...(bump.checked ? { bump: true } : {}) }
+      // Its steps are read from the events stream: have it open first, so none is missed.
+      await whenLive(5000)
+      const since = lastEventId()
       const info = await api.post<InstanceInfo>('/deployments', body)
       tracker?.close()
-      tracker = trackDeploy(info.ref, info.name)
+      tracker = trackDeploy(info.ref, info.name, { initial: info.state, afterEventId: since, ...(info.alreadyRunning ? { alreadyRunning: info.alreadyRunning } : {}) })
       submit.disabled = false
       replace(progress, info.requestedVersion ? h('p', { class: 'muted' }, `Version ${info.requestedVersion} was taken: deploying as ${info.version}.`) : null, tracker.element)
       tracker.element.querySelector('h2')?.focus()
