@@ -38,11 +38,33 @@ async function sampleSource(descriptor: Descriptor, digest: string, endpoint: En
   return { list, fetch: fetchFile }
 }
 
-async function buildForm(descriptor: Descriptor, digest: string, endpoint: Endpoint, example: unknown): Promise<TryForm | undefined> {
+/**
+ * The image types an endpoint takes besides its declared input: those its version's part of
+ * /openapi.json lists for it, and those of the descriptor's image examples for it (the digits
+ * model takes {pixels} or a PNG or JPEG on the same /predict).
+ */
+async function alsoImages(descriptor: Descriptor, ref: string, endpoint: Endpoint): Promise<string[]> {
+  const types = new Set((descriptor.examples ?? []).filter((x) => x.endpoint === endpointKey(endpoint) && x.file && x.contentType?.startsWith('image/')).map((x) => x.contentType!))
+  try {
+    const doc = (await (await fetch('/openapi.json')).json()) as { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>> }
+    const content = doc.paths?.[`/models/${ref}${endpoint.path}`]?.[endpoint.method.toLowerCase()]?.requestBody?.content ?? {}
+    for (const type of Object.keys(content)) if (type.startsWith('image/')) types.add(type)
+  } catch { /* the examples are enough */ }
+  return [...types]
+}
+
+async function buildForm(descriptor: Descriptor, instance: InstanceInfo, endpoint: Endpoint, example: unknown): Promise<TryForm | undefined> {
+  const digest = instance.digest
   const kind = chooseForm(endpoint)
   switch (kind.kind) {
     case 'image': return imageForm({ contentType: kind.contentType, multipartField: kind.multipartField, samples: await sampleSource(descriptor, digest, endpoint) })
-    case 'digits': return digitsForm(example)
+    case 'digits': {
+      const images = await alsoImages(descriptor, instance.ref, endpoint)
+      if (images.length === 0) return digitsForm(example)
+      const samples = await sampleSource(descriptor, digest, endpoint)
+      const imageSamples = samples && { ...samples, list: samples.list.filter((s) => s.contentType?.startsWith('image/')) }
+      return digitsForm(example, imageForm({ contentType: images.length === 1 ? images[0]! : 'image/*', samples: imageSamples }))
+    }
     case 'text': return textForm({ field: kind.field, example })
     case 'plain': return textForm({ contentType: kind.contentType, example })
     case 'none': return undefined
@@ -85,7 +107,7 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
       exampleSelect.dataset['endpoint'] = endpointKey(endpoint)
       replace(exampleSelect, examples.map((x, i) => h('option', { value: String(i) }, x.name)))
     }
-    const built = await buildForm(descriptor, instance.digest, endpoint, examples[Number(exampleSelect.value || 0)]?.body)
+    const built = await buildForm(descriptor, instance, endpoint, examples[Number(exampleSelect.value || 0)]?.body)
     if (mine !== generation) return
     form = built
     replace(formHost, form?.element ?? h('p', { class: 'muted' }, 'This endpoint takes no body.'))
@@ -111,6 +133,16 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
     summary, exampleField, formHost,
     h('details', null, h('summary', null, 'Inference token'), field('Model token', token, 'Sent as Authorization: Bearer … when the model requires one.')),
     h('div', { class: 'button-row' }, send))
+  // Ctrl+Enter (Cmd+Enter on a Mac) sends from anywhere on the page, the JSON box included.
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !send.disabled && formEl.isConnected) {
+      event.preventDefault()
+      formEl.requestSubmit(send)
+    }
+  }
+  document.addEventListener('keydown', onKey)
+  send.setAttribute('aria-keyshortcuts', 'Control+Enter Meta+Enter')
+  send.title = 'Ctrl+Enter (⌘+Enter)'
   formEl.addEventListener('submit', async (event) => {
     event.preventDefault()
     const endpoint = endpoints.find((e) => endpointKey(e) === endpointSelect.value)
@@ -165,5 +197,5 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
     replace(main, head, formEl, result)
     await loadVersion()
   })()
-  return () => { generation++; left = true }
+  return () => { generation++; left = true; document.removeEventListener('keydown', onKey) }
 }
