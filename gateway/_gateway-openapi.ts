@@ -53,7 +53,14 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         put: op('Store an artifact (raw body, up to 20 MB)', { parameters: [runId, artifact], requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } }),
       },
       '/api/routing': { get: op('The routing table the data plane serves now (versions, ready endpoints, aliases, rollout weights, whether a token is needed) and which plane (node or nginx)') },
-      '/api/requests': { get: op('Prediction history: every proxied request, newest first', { parameters: ['model', 'version', 'since', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })) }) },
+      '/api/requests': { get: op('Prediction history: every proxied request, newest first, filtered and paged: {requests, next, total}', { parameters: [
+        ...['model', 'version'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+        ...['since', 'until'].map((name) => ({ name, in: 'query', description: 'ISO 8601 or ms since 1970', schema: { type: 'string' } })),
+        { name: 'status', in: 'query', description: 'comma-separated: 2xx…5xx, error (400 and up) or codes (404)', schema: { type: 'string' } },
+        ...['minMs', 'maxMs'].map((name) => ({ name, in: 'query', description: 'time taken, milliseconds', schema: { type: 'integer' } })),
+        { name: 'before', in: 'query', description: 'the `next` of the previous page', schema: { type: 'integer' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      ] }) },
       '/api/models/{name}/aliases/{alias}': { put: op('Point an alias at a version', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'alias', in: 'path', required: true, schema: { type: 'string' } }] }) },
       '/api/tokens': {
         get: op('Named tokens (admin): name, role, model, creator, revoked'),

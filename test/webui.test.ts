@@ -196,9 +196,17 @@ test('the console, end to end in Chromium', { skip: browserUnavailable(), timeou
     const thumb = row.locator('img.thumb')
     await page.waitForFunction((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 16, await thumb.elementHandle())
     assert.match(await thumb.getAttribute('src') ?? '', /^blob:/)
-    // The prediction history lists the request Try it made.
+    // The prediction history lists the request Try it made (20 a page: the requests sent since are newer).
     await page.locator('#history-heading').waitFor()
-    await page.locator('section', { has: page.locator('#history-heading') }).locator('code', { hasText: 'POST /models/echo@latest/predict' }).first().waitFor()
+    const history = page.locator('section', { has: page.locator('#history-heading') })
+    const tried = history.locator('code', { hasText: 'POST /models/echo@latest/predict' })
+    await history.locator('tr[data-key^="request-"]').first().waitFor()
+    while (await tried.count() === 0 && await history.getByRole('button', { name: 'Older' }).isEnabled()) {
+      const first = await history.locator('tr[data-key^="request-"]').first().getAttribute('data-key')
+      await history.getByRole('button', { name: 'Older' }).click()
+      await history.locator('tr[data-key^="request-"]').first().and(page.locator(`:not([data-key="${first}"])`)).waitFor()
+    }
+    await tried.first().waitFor()
 
     await page.getByLabel('Search').fill('eng')
     await page.getByRole('button', { name: 'Filter' }).click()
