@@ -179,4 +179,6 @@ export interface RequestRecord {
   requestBytes: number
   responseBytes: number
   requestId: string | null
+  /** Its bodies were kept (body capture). */
+  captured?: true
 }

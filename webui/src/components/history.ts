@@ -4,11 +4,12 @@
  * filtered by status, time taken and time, and read a page of 20 at a time (Older / Newer), so a
  * busy model's history stays a short page on a phone too.
  */
-import { api, ApiError } from '../api.js'
+import { api, ApiError, seg } from '../api.js'
+import { openCapturedBody } from './captured-body.js'
 import { field, h, replace } from '../dom.js'
 import { formatBytes, formatMs, formatTime } from '../format.js'
 import type { RequestRecord } from '../types.js'
-import { errorBox } from './notice.js'
+import { errorBox, toast } from './notice.js'
 import { dataTable } from './table.js'
 
 const PAGE = 20
@@ -19,6 +20,25 @@ const SINCE: Array<[string, string]> = [['', 'Any time'], ['900000', 'Last 15 mi
 interface RequestPage { requests: RequestRecord[]; next?: number | null; total?: number }
 
 const select = (name: string, options: Array<[string, string]>) => h('select', { name }, options.map(([value, label]) => h('option', { value }, label)))
+
+function bodyButton(r: RequestRecord): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'small', 'aria-label': `Bodies of request ${r.requestId}`, 'aria-haspopup': 'dialog' }, 'View')
+  button.addEventListener('click', () => openCapturedBody(r))
+  return button
+}
+
+/** "Keep request and response bodies" for one model (PUT /api/models/:name/capture). */
+function captureToggle(model: string): HTMLElement {
+  const box = h('input', { type: 'checkbox', id: 'capture-bodies' })
+  const note = h('small', { class: 'muted' })
+  const describe = (s: { enabled: boolean; maxBytes: number }) => { box.checked = s.enabled; note.textContent = s.enabled ? ` up to ${formatBytes(s.maxBytes)} each; the newest 2,000 requests` : ' off: only the figures are kept' }
+  api.get<{ enabled: boolean; maxBytes: number }>(`/models/${seg(model)}/capture`).then(describe, () => { box.disabled = true })
+  box.addEventListener('change', async () => {
+    box.disabled = true
+    try { describe(await api.put(`/models/${seg(model)}/capture`, { enabled: box.checked })) } catch (error) { box.checked = !box.checked; toast(error instanceof Error ? error.message : String(error), 'error') } finally { box.disabled = false }
+  })
+  return h('p', { class: 'capture-toggle' }, h('label', { class: 'check', for: box.id }, box, 'Keep request and response bodies'), note)
+}
 
 export function predictionHistory(filter: { model?: string; version?: string }): { element: HTMLElement; reload(): Promise<void> } {
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'))
@@ -58,6 +78,7 @@ export function predictionHistory(filter: { model?: string; version?: string }):
         { label: 'Status', kind: 'num', cell: (r) => h('span', { class: r.status >= 400 ? 'bad-text' : '' }, String(r.status)) },
         { label: 'Time taken', kind: 'num', cell: (r) => formatMs(r.durationMs) },
         { label: 'In / out', kind: 'num', cell: (r) => `${formatBytes(r.requestBytes)} / ${formatBytes(r.responseBytes)}` },
+        ...(requests.some((r) => r.captured) ? [{ label: 'Bodies', kind: 'actions' as const, cell: (r: RequestRecord) => (r.captured ? bodyButton(r) : '—') }] : []),
       ], requests, { caption: 'Prediction history', rowKey: (r) => `request-${r.id}`, empty: h('p', { class: 'muted' }, status.value || slower.value || since.value ? 'No predictions match these filters.' : 'No predictions yet.') }))
     } catch (error) {
       shown = undefined
@@ -75,6 +96,7 @@ export function predictionHistory(filter: { model?: string; version?: string }):
   return {
     element: h('section', { 'aria-labelledby': 'history-heading' },
       h('div', { class: 'section-head' }, h('h2', { id: 'history-heading' }, 'Prediction history'), refresh),
+      filter.model ? captureToggle(filter.model) : null,
       h('div', { class: 'filters', role: 'group', 'aria-label': 'Filter the prediction history' }, field('Status', status), field('Time taken', slower), field('When', since)),
       body,
       h('nav', { class: 'pager button-row', 'aria-label': 'Prediction history pages' }, newer, position, older)),

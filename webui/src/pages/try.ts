@@ -3,7 +3,8 @@
  * endpoint's input (see try/form-kind.ts); the answer shows with its time and the version that
  * answered. Requests go through the gateway's /models/name@selector/… like any client's.
  */
-import { authHeaders } from '../api.js'
+import { api, authHeaders, seg } from '../api.js'
+import { endpointPath, type CapturedExchange } from '../components/captured-body.js'
 import { errorBox } from '../components/notice.js'
 import { descriptorOfDigest, endpointsOf } from '../descriptor.js'
 import { field, h, replace } from '../dom.js'
@@ -89,6 +90,14 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
   const result = h('section', { class: 'card try-result', 'aria-live': 'polite', 'aria-labelledby': 'response-heading', hidden: true })
   let generation = 0
   let left = false
+  /** A captured request to send again (?replay=<request id>): its endpoint and its body, parsed when JSON. */
+  let replayed: { endpoint: string; body: unknown } | undefined
+  const replayId = route.query.get('replay')
+  const replayLoaded = replayId ? api.get<CapturedExchange>(`/requests/${seg(replayId)}/body`).then((c) => {
+    let body: unknown = c.request.text
+    try { body = JSON.parse(c.request.text ?? '') } catch { /* sent as text */ }
+    replayed = { endpoint: `${c.method} ${endpointPath(c.path)}`, body }
+  }, () => undefined) : Promise.resolve()
 
   const selectedInstance = () => {
     const selector = versionSelect.value
@@ -107,7 +116,7 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
       exampleSelect.dataset['endpoint'] = endpointKey(endpoint)
       replace(exampleSelect, examples.map((x, i) => h('option', { value: String(i) }, x.name)))
     }
-    const built = await buildForm(descriptor, instance, endpoint, examples[Number(exampleSelect.value || 0)]?.body)
+    const built = await buildForm(descriptor, instance, endpoint, replayed?.endpoint === endpointKey(endpoint) ? replayed.body : examples[Number(exampleSelect.value || 0)]?.body)
     if (mine !== generation) return
     form = built
     replace(formHost, form?.element ?? h('p', { class: 'muted' }, 'This endpoint takes no body.'))
@@ -183,6 +192,7 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
       if (!left) replace(main, head, errorBox(error))
       return
     }
+    await replayLoaded
     if (left) return
     instances = currentInstances().filter((i) => i.name === name).sort((a, b) => compareVersions(b.version, a.version))
     if (instances.length === 0) {
