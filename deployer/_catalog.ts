@@ -26,6 +26,8 @@ export interface InstanceInfo {
   description: string | null
   /** Set when `bump` changed the version: the version the package asked for. */
   requestedVersion?: string
+  /** Set by a deploy of a version that was running already: what it did ('none', or 'rescaled' to the replicas asked). */
+  alreadyRunning?: 'none' | 'rescaled'
   /** How the version runs: sandboxed or not, its user, and its limits with how each is enforced. */
   sandbox?: SandboxInfo
 }

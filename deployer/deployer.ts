@@ -206,9 +206,11 @@ export class Deployer {
       }
     })
     const bumped = version !== pkg.version ? { requestedVersion: pkg.version } : {}
+    // Redeploying what runs says so, rather than looking like a fresh deploy that became ready.
+    const again = running ? { alreadyRunning: known!.replicas === replicas ? 'none' as const : 'rescaled' as const } : {}
     if (request.wait === false) work.catch(() => undefined)
     else await work
-    return { ...this.describe(this.state.getVersion(pkg.name, version)!), ...bumped }
+    return { ...this.describe(this.state.getVersion(pkg.name, version)!), ...bumped, ...again }
   }
 
   /** Runs the rollout of a healthy candidate; one that fails acceptance is stopped here (under its lock). */

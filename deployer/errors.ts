@@ -52,6 +52,7 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
   E_PACKAGE_TOO_LARGE: { status: 413, hint: 'The upload is larger than the server accepts: keep big weights out of the package, or raise the upload limit.' },
   E_PACKAGE_INVALID: { status: 422, hint: 'Run `ferry validate` on the model folder, fix every problem it lists, then pack and upload again.' },
   E_ALIAS_INVALID: { status: 400, hint: 'Name aliases like models: lowercase letters, digits and hyphens, starting with a letter, at most 63 characters (e.g. stable, canary); never a version number.' },
+  E_ALIAS_NAME_RESERVED: { status: 400, hint: 'Words such as previous, newest, current, default or none would read as a rule Ferry does not follow (an alias stays where it is put): pick a name for what the version is, e.g. stable or canary.' },
   E_ALIAS_NOT_FOUND: { status: 404, hint: 'List the model\'s aliases with GET /api/models.' },
   E_ALIAS_RESERVED: { status: 409, hint: '`latest` is moved by deploys, `ferry rollback` and `ferry alias`, never removed.' },
   E_VERSION_SERVES_LATEST: { status: 409, hint: 'Move `latest` first (`ferry rollback <name>` or `ferry alias <name> latest <version>`), or pass --force (`?force=1`) to move it to the newest other ready version.' },

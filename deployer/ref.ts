@@ -37,4 +37,17 @@ export function checkAliasName(alias: string): void {
   if (!isModelName(alias)) {
     throw createDeployerError('E_ALIAS_INVALID', `"${alias.length > 80 ? `${alias.slice(0, 80)}…` : alias}" is not a valid alias: use lowercase letters, digits and hyphens, starting with a letter, at most 63 characters (not a version number)`, { details: { alias: alias.slice(0, 200) } })
   }
+  if (RESERVED_ALIASES.has(alias)) {
+    throw createDeployerError('E_ALIAS_NAME_RESERVED', `"${alias}" cannot be an alias: it reads as a rule (which version is ${alias}) that Ferry does not follow; an alias only moves when someone moves it`, { details: { alias, reserved: [...RESERVED_ALIASES] } })
+  }
 }
+
+/**
+ * Words refused as alias names: each reads as a rule computed from the versions ("the previous
+ * one", "the newest", "none"), but an alias is a pointer that stays where it was put, so such a
+ * name would lie as soon as another version is deployed. (`latest` is the one alias Ferry moves
+ * itself; it can be pointed elsewhere, never created anew or removed.)
+ */
+export const RESERVED_ALIASES: ReadonlySet<string> = new Set([
+  'current', 'previous', 'next', 'newest', 'oldest', 'last', 'first', 'head', 'default', 'all', 'any', 'none', 'null', 'undefined',
+])

@@ -131,7 +131,12 @@ export class SqliteStateStore implements StateStore {
   deletePackage(digest: string): void {
     this.transaction(() => {
       const versions = this.sql.versionsOfPackage.all(digest).map((v) => `${v.name}@${v.version}`)
-      if (versions.length > 0) throw createDeployerError('E_PACKAGE_IN_USE', `package ${digest} is used by ${versions.join(', ')}`, { details: { digest, versions } })
+      if (versions.length > 0) {
+        // Named by what it holds and a short digest (the full one is in details): a message people read.
+        const pkg = this.getPackage(digest)
+        const what = pkg ? `${pkg.name}@${pkg.version} (${digest.slice(0, 12)})` : digest.slice(0, 12)
+        throw createDeployerError('E_PACKAGE_IN_USE', `package ${what} is used by ${versions.join(', ')}: remove ${versions.length === 1 ? 'that version' : 'those versions'} first`, { details: { digest, versions } })
+      }
       this.sql.deletePackage.run(digest) // the foreign key (ON DELETE RESTRICT) backs this check up
     })
   }

@@ -53,8 +53,20 @@ export function createGatewayOpenApi(version: string): OpenApiDocument {
         get: op('Download an artifact', { parameters: [runId, artifact] }),
         put: op('Store an artifact (raw body, up to 20 MB)', { parameters: [runId, artifact], requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } }),
       },
+      '/api/models/{name}/capture': {
+        get: op('Whether the model\'s request and response bodies are kept (body capture; off by default)', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }] }),
+        put: op('Turn body capture on or off for the model: {enabled, maxBytes?} (1 to 1048576, default 65536 per body); off forgets the kept bodies', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' }, maxBytes: { type: 'integer', minimum: 1, maximum: 1048576 } } } } } } }),
+      },
+      '/api/requests/{requestId}/body': { get: op('The kept bodies of one request (text, or base64 for binary; truncated when cut at the cap)', { parameters: [{ name: 'requestId', in: 'path', required: true, schema: { type: 'string' } }] }) },
       '/api/routing': { get: op('The routing table the data plane serves now (versions, ready endpoints, aliases, rollout weights, whether a token is needed) and which plane (node or nginx)') },
-      '/api/requests': { get: op('Prediction history: every proxied request, newest first', { parameters: ['model', 'version', 'since', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })) }) },
+      '/api/requests': { get: op('Prediction history: every proxied request, newest first, filtered and paged: {requests, next, total}', { parameters: [
+        ...['model', 'version'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+        ...['since', 'until'].map((name) => ({ name, in: 'query', description: 'ISO 8601 or ms since 1970', schema: { type: 'string' } })),
+        { name: 'status', in: 'query', description: 'comma-separated: 2xx…5xx, error (400 and up) or codes (404)', schema: { type: 'string' } },
+        ...['minMs', 'maxMs'].map((name) => ({ name, in: 'query', description: 'time taken, milliseconds', schema: { type: 'integer' } })),
+        { name: 'before', in: 'query', description: 'the `next` of the previous page', schema: { type: 'integer' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      ] }) },
       '/api/models/{name}/aliases/{alias}': { put: op('Point an alias at a version', { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'alias', in: 'path', required: true, schema: { type: 'string' } }] }) },
       '/api/tokens': {
         get: op('Named tokens (admin): name, role, model, creator, revoked'),

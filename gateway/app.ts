@@ -20,6 +20,8 @@ import type { Observability } from './observability.js'
 import type { RequestHistory } from './request-history.js'
 import type { RunStore } from './run-store.js'
 import { createRunsRoutes } from './runs-routes.js'
+import { createCaptureRoutes } from './capture/capture-routes.js'
+import type { CaptureStore } from './capture/capture-store.js'
 import type { TrackingTokens } from './tracking-token.js'
 import { createTrustRoutes } from './trust/trust-routes.js'
 import type { SigningPolicy } from './trust/upload-signature.js'
@@ -47,6 +49,8 @@ export interface GatewayAppOptions {
   timeseries?: { routes: Hono }
   /** The routing table and the data plane serving it (GET /api/routing). */
   routing?: RoutingView
+  /** Body capture's settings and kept bodies (gateway/capture/), when served. */
+  capture?: CaptureStore
 }
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
@@ -102,7 +106,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   })
   app.get('/metrics', (c) => c.body(options.observability.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }))
   app.get('/openapi.json', async (c) => c.json(await options.observability.openApi()))
-  app.route('/', createDocsRoutes())
+  app.route('/', createDocsRoutes(() => options.observability.openApi()))
   app.route('/', createConsoleRoutes())
 
   // The audit middleware wraps the guard, so the guard's refusals are recorded too.
@@ -113,7 +117,8 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.route('/api', createAuthRoutes(authParts, options.auth.audit))
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
   app.route('/api', createTrustRoutes(options.signing))
-  app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests))
+  app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests, options.capture && ((ids) => options.capture!.captured(ids))))
+  if (options.capture) app.route('/api', createCaptureRoutes(options.capture, options.deployer))
   if (options.jobs) app.route('/api', options.jobs.routes)
   if (options.routing) app.route('/api', createRoutingRoutes(options.routing))
   if (options.timeseries) app.route('/api', options.timeseries.routes)

@@ -94,6 +94,9 @@ export function createConsoleRoutes(options: ConsoleRoutesOptions = {}): Hono {
 
   const routes = new Hono()
   routes.get('/', (c) => serve(c, publicDir, 'index.html'))
+  // Browsers ask for /favicon.ico whatever the page says (e.g. for /docs and JSON answers): the
+  // console's icon, as SVG, which they take under that name too.
+  routes.get('/favicon.ico', (c) => serve(c, publicDir, 'ferry.svg'))
   routes.get(`${CONSOLE_PREFIX}*`, (c) => {
     const relative = c.req.path.slice(CONSOLE_PREFIX.length)
     if (relative.startsWith('app/')) return serve(c, appDir, relative.slice('app/'.length))

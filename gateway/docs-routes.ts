@@ -10,10 +10,15 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Hono, type Context } from 'hono'
+import { viewForDocs } from './_docs-view.js'
 import { createGatewayError } from './errors.js'
+import type { OpenApiDocument } from './openapi.js'
 
 /** Where the UI's files are served from; the page refers to them by these absolute paths. */
 export const DOCS_ASSETS_PREFIX = '/docs/assets/'
+
+/** The document the page shows: /openapi.json with each endpoint once (gateway/_docs-view.ts). */
+export const DOCS_DOCUMENT = '/docs/openapi.json'
 
 /** The start-up script: generated here (not the package's swagger-initializer.js, which points at petstore.swagger.io). */
 const INIT_FILE = 'ferry-docs.js'
@@ -27,9 +32,16 @@ const PACKAGE_FILES: Readonly<Record<string, string>> = {
   'favicon-16x16.png': 'image/png',
 }
 
-const INIT_SCRIPT = `window.addEventListener('load', function () {
+/** Swagger UI (5.x) draws its dark theme under html.dark-mode: follow the system's scheme, live. */
+const INIT_SCRIPT = `(function () {
+  var dark = window.matchMedia('(prefers-color-scheme: dark)')
+  var follow = function () { document.documentElement.classList.toggle('dark-mode', dark.matches) }
+  follow()
+  dark.addEventListener('change', follow)
+})()
+window.addEventListener('load', function () {
   window.ui = SwaggerUIBundle({
-    url: '/openapi.json',
+    url: '${DOCS_DOCUMENT}',
     dom_id: '#swagger-ui',
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis],
@@ -46,6 +58,7 @@ const PAGE = `<!DOCTYPE html>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="referrer" content="no-referrer">
+    <meta name="color-scheme" content="light dark">
     <title>Ferry API</title>
     <link rel="stylesheet" href="${DOCS_ASSETS_PREFIX}swagger-ui.css">
     <link rel="stylesheet" href="${DOCS_ASSETS_PREFIX}index.css">
@@ -74,11 +87,11 @@ const ASSET_HEADERS = { 'cache-control': 'public, max-age=3600', 'x-content-type
 interface Asset { body: Uint8Array; type: string }
 
 /**
- * Routes for GET /docs and GET /docs/assets/:file; mount at the root with `app.route('/', createDocsRoutes())`.
+ * Routes for GET /docs, GET /docs/assets/:file and, given the merged document, GET /docs/openapi.json; mount at the root with `app.route('/', createDocsRoutes())`.
  * @example
  * const res = await createDocsRoutes().request('/docs')
  */
-export function createDocsRoutes(): Hono {
+export function createDocsRoutes(openApi?: () => Promise<OpenApiDocument>): Hono {
   const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
   const cache = new Map<string, Asset>([[INIT_FILE, { body: new TextEncoder().encode(INIT_SCRIPT), type: 'text/javascript; charset=utf-8' }]])
   const asset = (file: string): Asset | undefined => {
@@ -96,6 +109,7 @@ export function createDocsRoutes(): Hono {
   const page = (c: Context) => c.html(PAGE, 200, { 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff' })
   docs.get('/docs', page)
   docs.get('/docs/', page)
+  docs.get(DOCS_DOCUMENT, async (c) => (openApi ? c.json(viewForDocs(await openApi())) : c.redirect('/openapi.json')))
   docs.get(`${DOCS_ASSETS_PREFIX}:file`, (c) => {
     const found = asset(c.req.param('file'))
     if (!found) return notFound(c)

@@ -20,6 +20,9 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_RUN_NOT_FOUND: { status: 404, hint: 'List runs with GET /api/runs; ids are never reused.' },
   E_ARTIFACT_NOT_FOUND: { status: 404, hint: 'The run lists its artifacts under "artifacts".' },
   E_ARTIFACT_NAME_INVALID: { status: 400, hint: 'Artifact names are 1-100 characters of letters, digits, ".", "_" and "-", not starting with ".".' },
+  // Body capture (gateway/capture/)
+  E_CAPTURE_NOT_FOUND: { status: 404, hint: 'Bodies are kept only for models with capture on (PUT /api/models/:name/capture), only for requests after it was turned on, and only the newest 2,000.' },
+  E_CAPTURE_LIMIT_INVALID: { status: 400, hint: 'Give maxBytes as a whole number of bytes from 1 to 1048576 (1 MiB); the default is 65536.' },
   // The CLI as a client
   E_GATEWAY_UNREACHABLE: { status: 503, hint: 'Start the server with `ferry serve`, or point --gateway / FERRY_GATEWAY at it.' },
   E_STARTING: { status: 503, hint: 'The server is opening its data directory; retry after Retry-After seconds.' },

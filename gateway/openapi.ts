@@ -74,6 +74,9 @@ function chooseSource(model: ModelApi, warnings: string[]): OpenApiDocument | un
   return undefined
 }
 
+/** The extension on a path item that repeats another under a version or alias prefix. */
+export const COPY_OF = 'x-ferry-copy-of'
+
 function addModel(merged: OpenApiDocument, model: ModelApi, source: OpenApiDocument, warnings: string[]): void {
   const label = `${model.name}@${model.version}`
   const versionPrefix = `/models/${label}`
@@ -93,6 +96,9 @@ function addModel(merged: OpenApiDocument, model: ModelApi, source: OpenApiDocum
     prefixes.push([`/models/${model.name}@${alias}`, alias])
     if (alias === 'latest') prefixes.push([`/models/${model.name}`, ''])
   }
+  // One copy is the one to read (what clients call: /models/name/… for latest, else the version's);
+  // the others say which it is (`x-ferry-copy-of`), so /docs can show each endpoint once.
+  const canonical = model.aliases.includes('latest') ? `/models/${model.name}` : versionPrefix
   for (const [prefix, ref] of prefixes) {
     for (const [path, item] of Object.entries(source.paths)) {
       if (!isObject(item)) continue
@@ -102,6 +108,7 @@ function addModel(merged: OpenApiDocument, model: ModelApi, source: OpenApiDocum
         continue
       }
       merged.paths[full] = preparePathItem(cloneJson(item), path, model.name, ref, label, security)
+      if (prefix !== canonical) merged.paths[full]![COPY_OF] = canonical + (path.startsWith('/') ? path : `/${path}`)
     }
   }
 }

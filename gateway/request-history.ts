@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { ProxyRecord } from './proxy/model-proxy.js'
-import { selectNewest, type SqlCondition } from './_sql-filter.js'
+import { countMatching, selectNewest, type SqlCondition } from './_sql-filter.js'
 
 export interface RequestEntry {
   id: number
@@ -22,7 +22,39 @@ export interface RequestEntry {
   requestId: string | null
 }
 
-export interface RequestFilter { model?: string; version?: string; since?: string; limit?: number }
+export interface RequestFilter {
+  model?: string
+  version?: string
+  /** ISO times: from `since` (inclusive) to `until` (exclusive). */
+  since?: string
+  until?: string
+  /** Status classes ('2xx'…'5xx'), 'error' (400 and up) or exact codes; any of them matches. */
+  status?: string[]
+  /** Time taken, in milliseconds: at least `minMs`, at most `maxMs`. */
+  minMs?: number
+  maxMs?: number
+  /** Paging: only rows older than this id (the `next` of the previous page). */
+  before?: number
+  limit?: number
+}
+
+/** A page of the history: newest first; `next` is the `before` of the next (older) page, null at the end. */
+export interface RequestPage { requests: RequestEntry[]; next: number | null; total: number }
+
+/** What `status` may hold, each word as SQL over the status column. */
+export const STATUS_FILTER = /^(?:[1-5]xx|error|[1-5]\d\d)$/
+
+function statusCondition(words: string[] | undefined): SqlCondition {
+  if (!words?.length) return ['', undefined]
+  const parts: string[] = []
+  const values: number[] = []
+  for (const word of words) {
+    if (word === 'error') { parts.push('status >= ?'); values.push(400) }
+    else if (word.endsWith('xx')) { parts.push('(status >= ? AND status < ?)'); values.push(Number(word[0]) * 100, Number(word[0]) * 100 + 100) }
+    else { parts.push('status = ?'); values.push(Number(word)) }
+  }
+  return [`(${parts.join(' OR ')})`, ...values]
+}
 
 export interface RequestHistoryOptions {
   /** Rows kept; the oldest go first (FERRY_REQUEST_HISTORY, default 100,000). */
@@ -79,12 +111,25 @@ export class RequestHistory {
 
   /** Newest first. */
   list(filter: RequestFilter = {}): RequestEntry[] {
+    return this.page(filter).requests
+  }
+
+  /**
+   * One page of the rows that match every filter given, newest first, with the cursor of the next
+   * page and how many rows match in all.
+   * @example history.page({ model: 'ocr', status: ['error'], minMs: 500, limit: 20 }) // { requests, next, total }
+   */
+  page(filter: RequestFilter = {}): RequestPage {
     this.flush()
-    const conditions: SqlCondition[] = [['model = ?', filter.model], ['version = ?', filter.version], ['time >= ?', filter.since]]
-    return (selectNewest(this.db, 'requests', conditions, filter.limit ?? 100) as RequestRow[]).map((r) => ({
+    const matching: SqlCondition[] = [['model = ?', filter.model], ['version = ?', filter.version], ['time >= ?', filter.since], ['time < ?', filter.until],
+      statusCondition(filter.status), ['duration_ms >= ?', filter.minMs], ['duration_ms <= ?', filter.maxMs]]
+    const limit = filter.limit ?? 100
+    const rows = selectNewest(this.db, 'requests', [...matching, ['id < ?', filter.before]], limit + 1) as RequestRow[]
+    const requests = rows.slice(0, limit).map((r) => ({
       id: r.id, time: r.time, model: r.model, version: r.version, method: r.method, path: r.path, status: r.status,
       durationMs: r.duration_ms, requestBytes: r.request_bytes, responseBytes: r.response_bytes, requestId: r.request_id,
     }))
+    return { requests, next: rows.length > limit ? requests.at(-1)!.id : null, total: countMatching(this.db, 'requests', matching) }
   }
 
   close(): void {

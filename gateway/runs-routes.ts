@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono'
 import { createGatewayError } from './errors.js'
 import { readRunInput } from './_run-input.js'
 import { queryInteger, queryString, queryTime } from './_query.js'
-import type { RequestHistory } from './request-history.js'
+import { STATUS_FILTER, type RequestHistory } from './request-history.js'
 import type { RunStore } from './run-store.js'
 import type { TrackingScope } from './tracking-token.js'
 
@@ -27,7 +27,8 @@ function runId(c: Context): number {
 const LIMIT = { min: 1, max: 1000, fallback: 100 }
 
 /** Mounted at /api. */
-export function createRunsRoutes(runs: RunStore, requests: RequestHistory): Hono<TrackingEnv> {
+/** `captured`: which of these request ids had their bodies kept (gateway/capture/), to mark them in the history. */
+export function createRunsRoutes(runs: RunStore, requests: RequestHistory, captured?: (requestIds: string[]) => Set<string>): Hono<TrackingEnv> {
   const api = new Hono<TrackingEnv>()
 
   api.post('/runs', async (c) => {
@@ -72,7 +73,18 @@ export function createRunsRoutes(runs: RunStore, requests: RequestHistory): Hono
   })
 
   api.get('/requests', (c) => {
-    return c.json({ requests: requests.list({ model: queryString(c, 'model'), version: queryString(c, 'version'), since: queryTime(c, 'since')?.toISOString(), limit: queryInteger(c, 'limit', LIMIT) }) })
+    const status = queryString(c, 'status')?.split(',')
+    const wrong = status?.find((s) => !STATUS_FILTER.test(s))
+    if (wrong !== undefined) throw createGatewayError('E_QUERY_INVALID', `status must be a list of 2xx…5xx, error or codes such as 404, not "${wrong}"`, { details: { parameter: 'status' } })
+    const ms = { min: 0, max: 86_400_000 }
+    const page = requests.page({
+      model: queryString(c, 'model'), version: queryString(c, 'version'),
+      since: queryTime(c, 'since')?.toISOString(), until: queryTime(c, 'until')?.toISOString(),
+      ...(status ? { status } : {}), minMs: queryInteger(c, 'minMs', ms), maxMs: queryInteger(c, 'maxMs', ms),
+      before: queryInteger(c, 'before', { min: 1, max: Number.MAX_SAFE_INTEGER }), limit: queryInteger(c, 'limit', LIMIT),
+    })
+    const kept = captured?.(page.requests.flatMap((r) => (r.requestId ? [r.requestId] : [])))
+    return c.json(kept?.size ? { ...page, requests: page.requests.map((r) => (r.requestId && kept.has(r.requestId) ? { ...r, captured: true } : r)) } : page)
   })
   return api
 }

@@ -28,6 +28,7 @@ import { createProtocols } from './protocols/index.js'
 import { readFerryVersion } from '../packager/repo-root.js'
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js'
 import { RequestHistory } from './request-history.js'
+import { CaptureStore } from './capture/capture-store.js'
 import { RunStore } from './run-store.js'
 import { openTrackingDatabase } from './tracking-db.js'
 import { loadTrackingTokens } from './tracking-token.js'
@@ -166,6 +167,7 @@ async function closeParts(parts: Awaited<ReturnType<typeof openParts>>): Promise
   parts.tracking.requests.close()
   parts.tracking.db.close()
   parts.tracking.historyDb.close()
+  parts.capture.close()
   parts.auth.db.close()
 }
 
@@ -234,13 +236,14 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     throw error
   }
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
+  const capture = new CaptureStore(resolved.dataDir)
   const observability = createObservability(deployer, readFerryVersion())
   const protocols = createProtocols({ deployer, gatewayUrl: url, upstreamTimeoutMs: resolved.upstreamTimeoutMs, serverVersion: readFerryVersion() })
   const signing: SigningPolicy = { requireSigned: resolved.requireSigned, keys: openTrustedKeys(resolved.dataDir) }
   // The routing table: rebuilt on every change the control plane makes, read by the data plane on each request.
   const routing = new RoutingPublisher({ deployer, inferenceTokenHashes: (model) => auth.tokens.inferenceTokenHashes(model) })
   const timeseriesRoutes = timeseries.start({ metrics: observability.metrics, routing: () => routing.current(), deployer })
-  const app = createGatewayApp({ timeseries: { routes: timeseriesRoutes }, deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs })
+  const app = createGatewayApp({ timeseries: { routes: timeseriesRoutes }, deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs, capture })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
@@ -259,6 +262,12 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     },
     resolve: createTableResolver(() => routing.current()),
     onResponse: (record) => requests.record(record),
+    captureLimit: (model) => capture.limitFor(model),
+    onCapture: (record, bodies) => capture.save({
+      requestId: record.requestId, time: new Date().toISOString(), model: record.model, version: record.version, method: record.method, path: record.path, status: bodies.status,
+      request: { contentType: bodies.request.contentType, body: bodies.request.sample.body(), bytes: bodies.request.sample.bytes },
+      response: { contentType: bodies.response.contentType, body: bodies.response.sample.body(), bytes: bodies.response.sample.bytes },
+    }),
   })
   // Pipelines run in the gateway: each step through this server's own /models/ proxy.
   const stepCaller = createStepCaller({ gatewayUrl: url, table: () => routing.current(), timeoutMs: resolved.upstreamTimeoutMs })
@@ -269,6 +278,6 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     logError: (message) => process.stderr.write(`ferry: ${message}\n`),
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller, capture }
 }
 

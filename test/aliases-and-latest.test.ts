@@ -45,6 +45,14 @@ test('alias names are slugs: prose, paths, spaces, very long names and version n
     assert.ok([400, 404].includes(response.status), `${alias.slice(0, 20)}: ${response.status}`)
     if (alias !== '' && alias !== '../../x') assert.equal(await errorCode(response), 'E_ALIAS_INVALID', alias.slice(0, 20))
   }
+  // Slugs that read as a rule ("the previous version") an alias would not follow are reserved.
+  for (const alias of ['previous', 'newest', 'current', 'none']) {
+    const response = await api(gateway, `/models/valid/aliases/${alias}`, { method: 'PUT', json: { version: '1.0.0' } })
+    assert.equal(response.status, 400, alias)
+    assert.equal(await errorCode(response), 'E_ALIAS_NAME_RESERVED', alias)
+  }
+  const reserved = await api(gateway, '/deployments', { method: 'POST', json: { package: 'valid@1.0.0', alias: 'previous' } })
+  assert.equal(await errorCode(reserved), 'E_ALIAS_NAME_RESERVED')
   const deploy = await api(gateway, '/deployments', { method: 'POST', json: { package: 'valid@1.0.0', alias: 'Not Valid' } })
   assert.equal(deploy.status, 400)
   assert.equal(await errorCode(deploy), 'E_ALIAS_INVALID')

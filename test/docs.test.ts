@@ -1,6 +1,6 @@
 /**
  * GET /docs: the Swagger UI page and its assets, all served locally. The page refers only to
- * /docs/assets/... and /openapi.json; every asset it names is served; no served script or
+ * /docs/assets/... and /docs/openapi.json (the merged document with each endpoint once); every asset it names is served; no served script or
  * stylesheet would load anything from the internet; and only allow-listed files are served.
  */
 import assert from 'node:assert/strict'
@@ -14,7 +14,7 @@ function referencedUrls(html: string): string[] {
   return [...html.matchAll(/\b(?:src|href)\s*=\s*["']([^"']*)["']/gi)].map((m) => m[1]!)
 }
 
-test('GET /docs is an HTML page that points only at local assets and /openapi.json', async () => {
+test('GET /docs is an HTML page that points only at local assets and /docs/openapi.json', async () => {
   const res = await docs.request('/docs')
   assert.equal(res.status, 200)
   assert.match(res.headers.get('content-type') ?? '', /^text\/html\b/)
@@ -32,7 +32,8 @@ test('GET /docs is an HTML page that points only at local assets and /openapi.js
   assert.ok(urls.includes('/docs/assets/swagger-ui-bundle.js') && urls.includes('/docs/assets/swagger-ui.css'))
 
   const init = await (await docs.request('/docs/assets/ferry-docs.js')).text()
-  assert.match(init, /url: '\/openapi\.json'/)
+  assert.match(init, /url: '\/docs\/openapi\.json'/, 'the document with each endpoint once')
+  assert.match(init, /prefers-color-scheme: dark/, 'the page follows the dark scheme')
   assert.match(init, /validatorUrl: null/, 'the validator badge would load from validator.swagger.io')
   assert.doesNotMatch(init, /https?:|\/\/[a-z]/i)
   assert.equal((await docs.request('/docs/')).status, 200)

@@ -4,6 +4,7 @@
  * a resolver here), unusable documents turned into warnings, and the loopback fetch's limits.
  */
 import assert from 'node:assert/strict'
+import { viewForDocs } from '../gateway/_docs-view.js'
 import { createServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
@@ -141,6 +142,14 @@ test('mergeOpenApi: gateway paths kept, each model under its version, its aliase
   assert.equal(merged['x-ferry-warnings'], undefined)
   assert.ok(assertRefsResolve(merged) >= 3)
   assert.deepEqual(GATEWAY.paths['/api/versions']!.get && Object.keys(GATEWAY.paths), ['/api/versions'], 'the input is not changed')
+
+  // What /docs shows (issue 15): each endpoint once per version, the path clients call kept.
+  const view = viewForDocs(merged)
+  assert.deepEqual(Object.keys(view.paths), ['/api/versions', '/models/ocr@1.0.0/predict', '/models/ocr/predict'])
+  assert.equal((view.paths['/models/ocr/predict']!.post as any).description, 'Also served at `/models/ocr@1.2.0/predict`, `/models/ocr@latest/predict`, `/models/ocr@stable/predict`.')
+  assert.equal(view.paths['/models/ocr/predict']!['x-ferry-copy-of'], undefined)
+  assert.ok(merged.paths['/models/ocr@latest/predict'], 'the full document is not changed')
+  assert.ok(assertRefsResolve(view) >= 1)
 })
 
 test('mergeOpenApi: two instance documents with the same schema names both survive, refs rewritten', () => {

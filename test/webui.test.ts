@@ -119,8 +119,12 @@ test('the console, end to end in Chromium', { skip: browserUnavailable(), timeou
     const { digest } = await upload.json() as { digest: string }
     await ferry.api('/api/deployments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ package: digest }) })
     const row = page.locator('tr[data-key="echo@1.0.1"]')
+    // Ready (healthy) comes first; `latest` moves only after the rollout's acceptance (the
+    // descriptor's examples) has passed, a moment later and in its own event: wait for it as a
+    // user would, rather than reading the row the instant it says ready.
     await row.locator('[data-state="ready"]').waitFor({ timeout: 30_000 })
-    assert.match(await row.innerText(), /latest/)
+    await row.locator('.chip', { hasText: 'latest' }).waitFor({ timeout: 30_000 })
+    assert.doesNotMatch(await page.locator('tr[data-key="echo@1.0.0"]').innerText(), /latest/, 'latest moved, not copied')
     assert.match(await page.locator('tr[data-key="echo@1.0.0"]').innerText(), /stable/)
   }))
 
@@ -143,6 +147,7 @@ test('the console, end to end in Chromium', { skip: browserUnavailable(), timeou
     await signIn(page, ferry, '#/models/echo')
     await page.locator('#rollback-note', { hasText: 'latest 1.0.1 → 1.0.0' }).waitFor()
     await page.getByRole('button', { name: 'Roll back' }).click()
+    await page.getByRole('dialog', { name: 'Roll back echo?' }).getByRole('button', { name: 'Roll back' }).click()
     await page.locator('.toast', { hasText: 'latest 1.0.1 → 1.0.0' }).waitFor()
     await page.locator('tr[data-key="echo@1.0.0"] .chip', { hasText: 'latest' }).waitFor()
     const models = await (await ferry.api('/api/models')).json() as Array<{ name: string; aliases: Record<string, string> }>
@@ -191,9 +196,17 @@ test('the console, end to end in Chromium', { skip: browserUnavailable(), timeou
     const thumb = row.locator('img.thumb')
     await page.waitForFunction((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 16, await thumb.elementHandle())
     assert.match(await thumb.getAttribute('src') ?? '', /^blob:/)
-    // The prediction history lists the request Try it made.
+    // The prediction history lists the request Try it made (20 a page: the requests sent since are newer).
     await page.locator('#history-heading').waitFor()
-    await page.locator('section', { has: page.locator('#history-heading') }).locator('code', { hasText: 'POST /models/echo@latest/predict' }).first().waitFor()
+    const history = page.locator('section', { has: page.locator('#history-heading') })
+    const tried = history.locator('code', { hasText: 'POST /models/echo@latest/predict' })
+    await history.locator('tr[data-key^="request-"]').first().waitFor()
+    while (await tried.count() === 0 && await history.getByRole('button', { name: 'Older' }).isEnabled()) {
+      const first = await history.locator('tr[data-key^="request-"]').first().getAttribute('data-key')
+      await history.getByRole('button', { name: 'Older' }).click()
+      await history.locator('tr[data-key^="request-"]').first().and(page.locator(`:not([data-key="${first}"])`)).waitFor()
+    }
+    await tried.first().waitFor()
 
     await page.getByLabel('Search').fill('eng')
     await page.getByRole('button', { name: 'Filter' }).click()

@@ -4,7 +4,7 @@
  * endpoint) and its Open Inference Protocol routes under /v2/models/<name>/versions/<version>
  * (metadata, ready, infer), plus the short forms for `latest`, tagged like the model's own paths.
  */
-import type { ModelApi, OpenApiDocument } from '../openapi.js'
+import { COPY_OF, type ModelApi, type OpenApiDocument } from '../openapi.js'
 import { describeModel } from './signature.js'
 
 const json = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } })
@@ -43,6 +43,12 @@ function oipPaths(base: string, tag: string): Record<string, unknown> {
 }
 
 /** Adds each model's protocol routes to the merged document (in place) and returns it. */
+/** Marks each path under `prefix` as a copy of the same path under `canonical` (for /docs; see gateway/_docs-view.ts). */
+function copiesOf(paths: Record<string, unknown>, prefix: string, canonical: string | undefined): Record<string, unknown> {
+  if (canonical === undefined) return paths
+  return Object.fromEntries(Object.entries(paths).map(([path, item]) => [path, { ...(item as object), [COPY_OF]: canonical + path.slice(prefix.length) }]))
+}
+
 export function addProtocolPaths(doc: OpenApiDocument, models: ModelApi[]): OpenApiDocument {
   const add = (paths: Record<string, unknown>) => {
     for (const [path, item] of Object.entries(paths)) if (!(path in doc.paths)) doc.paths[path] = item as Record<string, unknown>
@@ -59,12 +65,13 @@ export function addProtocolPaths(doc: OpenApiDocument, models: ModelApi[]): Open
     const hasEndpoints = (model.descriptor.api.endpoints?.length ?? 0) > 0
     const latest = model.aliases.includes('latest')
     if (protocol === 'gradio' || (protocol !== 'oip-v2' && hasEndpoints)) {
-      add(gradioPaths(model, `/gradio/${tag}`, tag))
+      add(copiesOf(gradioPaths(model, `/gradio/${tag}`, tag), `/gradio/${tag}`, latest ? `/gradio/${model.name}` : undefined))
       if (latest) add(gradioPaths(model, `/gradio/${model.name}`, tag))
     }
     if (protocol === 'oip-v2' || (protocol !== 'gradio' && hasEndpoints)) {
       oip = true
-      add(oipPaths(`/v2/models/${model.name}/versions/${model.version}`, tag))
+      const versioned = `/v2/models/${model.name}/versions/${model.version}`
+      add(copiesOf(oipPaths(versioned, tag), versioned, latest ? `/v2/models/${model.name}` : undefined))
       if (latest) add(oipPaths(`/v2/models/${model.name}`, tag))
     }
   }

@@ -18,6 +18,7 @@ import { createPicker, errorBody, findTarget, type ProxyRole, type ProxyTarget }
 import { proxyUpgrade } from './_upgrade.js'
 import { Capture, MAX_MIRROR_BYTES, sendMirror } from './_mirror.js'
 import type { TrafficLedger } from './traffic-ledger.js'
+import { BodySample } from '../capture/body-sample.js'
 
 export type { ProxyRole } from './_target.js'
 
@@ -59,6 +60,17 @@ export interface ModelProxyOptions {
   upstreamTimeoutMs?: number
   /** Called once per request, errors included, when the response is over. */
   onResponse?(record: ProxyRecord): void
+  /** Body capture (gateway/capture/): the cap per body when `model`'s bodies are kept, else undefined. */
+  captureLimit?(model: string): number | undefined
+  /** Called with the kept bodies of a request whose model captures them, once its answer is complete. */
+  onCapture?(record: ProxyRecord, bodies: CapturedBodies): void
+}
+
+/** What body capture keeps of one exchange: the first bytes of each body and their types. */
+export interface CapturedBodies {
+  request: { contentType: string | null; sample: BodySample }
+  response: { contentType: string | null; sample: BodySample }
+  status: number
 }
 
 export interface ModelProxy {
@@ -156,6 +168,8 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     const mirror = target.mirror && options.traffic && attempt === 0 && Number(headers['content-length'] ?? 0) <= MAX_MIRROR_BYTES
       ? { request: new Capture(), response: new Capture(), status: 0 }
       : undefined
+    const limit = attempt === 0 ? options.captureLimit?.(target.path.name) : undefined
+    const captured = limit !== undefined ? { request: new BodySample(limit), response: new BodySample(limit) } : undefined
     const handler = new ForwardHandler(res, ['x-request-id', requestId, 'x-ferry-version', target.ref], MODEL_SANDBOX_CSP, record, {
       answered(statusCode, eventStream) {
         closeIfBodyUnread(req, res)
@@ -167,6 +181,13 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
       },
       completed() {
         if (mirror) sendCopy(req, target, requestId, record, mirror)
+        if (captured) {
+          options.onCapture?.(record, {
+            request: { contentType: req.headers['content-type'] ?? null, sample: captured.request },
+            response: { contentType: handler.contentType, sample: captured.response },
+            status: res.statusCode,
+          })
+        }
       },
       failedLate(error) {
         // The replica died or went silent mid-answer: the client sees a cut response.
@@ -189,14 +210,14 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
         console.error(`model proxy: ${target.ref} on port ${port} unreachable (${method} ${target.path.upstreamPath}, request ${requestId}): ${error.code ?? ''} ${error.message}`)
         sendError(res, createGatewayError('E_UPSTREAM_UNREACHABLE', `${target.ref} could not be reached`, { details: { cause: error.code ?? 'error' } }), meta, record)
       },
-    }, mirror?.response)
+    }, tee(mirror?.response, captured?.response))
     const onClientClose = () => { if (!res.writableFinished) handler.cancel() }
     res.once('close', onClientClose)
     poolFor(port).dispatch({
       method: method as Dispatcher.HttpMethod,
       path: target.path.upstreamPath,
       headers: upstreamHeaderList(req, { port, requestId, prefix: target.path.prefix }),
-      body: bodyless ? null : Readable.from(countBytes(req, record, mirror?.request), { objectMode: false }),
+      body: bodyless ? null : Readable.from(countBytes(req, record, tee(mirror?.request, captured?.request)), { objectMode: false }),
     }, handler)
   }
 
@@ -236,7 +257,12 @@ function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** The request body as undici reads it, counted into the record on the way. */
-async function* countBytes(req: IncomingMessage, record: ProxyRecord, capture?: Capture): AsyncGenerator<Buffer> {
+/** One sink for the bytes of a body that a mirror and body capture may both want. */
+function tee(a: Pick<Capture, 'add'> | undefined, b: Pick<Capture, 'add'> | undefined): Pick<Capture, 'add'> | undefined {
+  return a && b ? { add: (chunk) => { a.add(chunk); b.add(chunk) } } : a ?? b
+}
+
+async function* countBytes(req: IncomingMessage, record: ProxyRecord, capture?: Pick<Capture, 'add'>): AsyncGenerator<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     record.requestBytes += chunk.length
     capture?.add(chunk)

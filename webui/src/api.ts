@@ -51,11 +51,24 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
   return csrf ? { 'x-ferry-csrf': csrf, ...extra } : extra
 }
 
-/** fetch() with the session; throws ApiError on a non-2xx answer. */
+/** What a request that never got an answer (server stopped, browser offline) is shown as, instead of "Failed to fetch". */
+export function networkError(): ApiError {
+  const offline = typeof navigator !== 'undefined' && navigator.onLine === false
+  return new ApiError(0, 'E_NETWORK', offline ? 'This browser is offline: the Ferry server could not be reached.' : 'The Ferry server did not answer: it may be stopped or restarting.',
+    offline ? 'Reconnect, then retry.' : 'Start it again (`ferry serve` or `npm start`) and retry; nothing was changed by this attempt that you cannot see once it answers.')
+}
+
+/** fetch() with the session; throws ApiError on a non-2xx answer, E_NETWORK when none came. */
 export async function request(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const { json, ...rest } = init
   const headers = authHeaders({ ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers as Record<string, string> | undefined) })
-  const response = await fetch(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) })
+  let response: Response
+  try {
+    response = await fetch(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) })
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error
+    throw networkError()
+  }
   if (!response.ok) {
     signOutOn401(response.status)
     throw toApiError(response.status, await response.text())
@@ -82,17 +95,19 @@ export const seg = (value: string) => encodeURIComponent(value)
 
 /**
  * Uploads a package zip with progress (0..1, or null when the size is unknown), with the text of
- * its .sig file when it is signed.
+ * its .sig file when it is signed. Sent as a form, so a refusal names the file as the user chose it.
  * @example
  * const pkg = await uploadPackage(file, (p) => { bar.value = p ?? 0 })
  */
-export function uploadPackage(file: Blob, onProgress: (fraction: number | null) => void, signature?: string): Promise<PackageSummary> {
+export function uploadPackage(file: File, onProgress: (fraction: number | null) => void, signature?: string): Promise<PackageSummary> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     xhr.open('POST', '/api/packages')
-    // The package's .sig travels beside it, as the base64 of its bytes (gateway/trust/upload-signature.ts).
-    const extra: Record<string, string> = signature ? { 'content-type': 'application/zip', 'x-ferry-signature': btoa(signature) } : { 'content-type': 'application/zip' }
-    for (const [key, value] of Object.entries(authHeaders(extra))) xhr.setRequestHeader(key, value)
+    // The signature field comes before the file (gateway/trust/upload-signature.ts reads it first).
+    const form = new FormData()
+    if (signature) form.append('signature', btoa(signature))
+    form.append('package', file, file.name)
+    for (const [key, value] of Object.entries(authHeaders())) xhr.setRequestHeader(key, value)
     xhr.upload.onprogress = (event) => onProgress(event.lengthComputable ? event.loaded / event.total : null)
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as PackageSummary)
@@ -101,7 +116,7 @@ export function uploadPackage(file: Blob, onProgress: (fraction: number | null) 
         reject(toApiError(xhr.status, xhr.responseText))
       }
     }
-    xhr.onerror = () => reject(new ApiError(0, 'E_NETWORK', 'the upload was interrupted: is the server still running?'))
-    xhr.send(file)
+    xhr.onerror = () => reject(networkError())
+    xhr.send(form)
   })
 }

@@ -5,6 +5,7 @@
  */
 import { onUnauthorized } from './api.js'
 import { currentSession, loadSession, signOut as endSession } from './auth.js'
+import { connectionStatus } from './components/connection-status.js'
 import { createToastRegion } from './components/notice.js'
 import { h, replace } from './dom.js'
 import { startLive, stopLive, watchLiveStatus } from './live.js'
@@ -48,7 +49,8 @@ const NAV: Array<[string, string]> = [['Overview', ''], ['Packages', 'packages']
 const ADMIN_PAGES = new Set(['/tokens', '/audit', '/trust'])
 
 const main = h('main', { id: 'main', tabindex: '-1' })
-const liveDot = h('span', { class: 'live', role: 'status' })
+const connection = connectionStatus()
+const liveDot = connection.dot
 const signOut = h('button', { type: 'button', class: 'link' }, 'Sign out')
 const who = h('span', { class: 'muted small who' })
 const navLinks = NAV.map(([label, path]) => h('a', { href: href(path), 'data-path': `/${path}` }, label))
@@ -85,7 +87,7 @@ async function render(): Promise<void> {
   const path = found?.route.path ?? ''
   for (const a of navLinks) {
     const p = a.dataset['path']!
-    if (p === path || (p === '/' && path.startsWith('/models'))) a.setAttribute('aria-current', 'page')
+    if (p === path) a.setAttribute('aria-current', 'page')
     else a.removeAttribute('aria-current')
   }
   if (!found) {
@@ -108,11 +110,7 @@ async function render(): Promise<void> {
 }
 let rendered = false
 
-watchLiveStatus((status) => {
-  liveDot.className = `live ${status}`
-  liveDot.textContent = status === 'open' ? 'live' : status === 'closed' ? 'offline' : 'reconnecting…'
-  liveDot.title = status === 'open' ? 'Receiving changes from /api/events' : 'Not connected to /api/events'
-})
+watchLiveStatus(connection.update)
 signOut.addEventListener('click', async () => { await endSession(); void render() })
 onUnauthorized(() => void render())
 window.addEventListener('hashchange', () => void render())
@@ -122,6 +120,6 @@ const skip = h('a', { class: 'skip', href: '#main' }, 'Skip to content')
 skip.addEventListener('click', (event) => { event.preventDefault(); main.focus() })
 document.body.replaceChildren(
   skip,
-  header, main, createToastRegion())
+  header, connection.banner, main, createToastRegion())
 // A new tab finds the session of the others (the cookie), so it does not ask to sign in again.
 void loadSession().catch(() => null).then(() => render())

@@ -14,9 +14,18 @@ export interface SseOptions {
   onStatus?(status: 'open' | 'retrying' | 'closed', error?: Error): void
   /** Send this as Last-Event-ID on the first connection too. */
   lastEventId?: string
+  /**
+   * Reconnect when nothing (not even the server's heartbeat comment) arrived for this long: a
+   * server that hung or a network that went away does not always close the connection.
+   */
+  idleMs?: number
 }
 
-export interface SseConnection { close(): void }
+export interface SseConnection {
+  close(): void
+  /** Drops the current connection and connects again now (e.g. when the browser is back online). */
+  reconnect(): void
+}
 
 /** Splits a buffer into complete frames; returns the unparsed rest. */
 export function parseFrames(buffer: string, emit: (m: SseMessage & { retry?: number }) => void): string {
@@ -49,13 +58,32 @@ export function parseFrames(buffer: string, emit: (m: SseMessage & { retry?: num
  */
 export function followSse(url: string, options: SseOptions): SseConnection {
   const controller = new AbortController()
+  let attempt: AbortController | undefined
+  let wake: (() => void) | undefined
   let lastId = options.lastEventId
   let delay = 1000
   let closed = false
 
   async function connectOnce(): Promise<void> {
+    attempt = new AbortController()
+    const signal = AbortSignal.any([controller.signal, attempt.signal])
+    let idle: ReturnType<typeof setTimeout> | undefined
+    const current = attempt
+    const touch = () => {
+      clearTimeout(idle)
+      if (options.idleMs) idle = setTimeout(() => current.abort(), options.idleMs)
+    }
+    try {
+      touch()
+      await readStream(signal, touch)
+    } finally {
+      clearTimeout(idle)
+    }
+  }
+
+  async function readStream(signal: AbortSignal, touch: () => void): Promise<void> {
     const headers = authHeaders({ accept: 'text/event-stream', ...(lastId !== undefined ? { 'last-event-id': lastId } : {}) })
-    const response = await fetch(url, { headers, signal: controller.signal, cache: 'no-store' })
+    const response = await fetch(url, { headers, signal, cache: 'no-store' })
     if (!response.ok || !response.body) {
       const error = toApiError(response.status, await response.text())
       signOutOn401(response.status)
@@ -72,6 +100,7 @@ export function followSse(url: string, options: SseOptions): SseConnection {
     for (;;) {
       const { value, done } = await reader.read()
       if (done) return
+      touch()
       buffer = parseFrames(buffer + value, (m) => {
         if (m.id !== undefined) lastId = m.id
         if (m.retry !== undefined) delay = m.retry
@@ -90,7 +119,8 @@ export function followSse(url: string, options: SseOptions): SseConnection {
       }
       if (closed || controller.signal.aborted) return
       options.onStatus?.('retrying', failure)
-      await new Promise((resolve) => setTimeout(resolve, delay))
+      await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, delay) })
+      wake = undefined
       delay = Math.min(delay * 2, 10_000)
     }
   })()
@@ -99,6 +129,11 @@ export function followSse(url: string, options: SseOptions): SseConnection {
     close() {
       closed = true
       controller.abort()
+    },
+    reconnect() {
+      delay = 1000
+      attempt?.abort()
+      wake?.()
     },
   }
 }

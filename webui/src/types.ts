@@ -31,6 +31,8 @@ export interface InstanceInfo {
   replicaCount: number
   description: string | null
   requestedVersion?: string
+  /** A deploy of a version that was running already: 'none' (nothing changed) or 'rescaled'. */
+  alreadyRunning?: 'none' | 'rescaled'
 }
 
 export interface ModelInfo {
@@ -177,4 +179,6 @@ export interface RequestRecord {
   requestBytes: number
   responseBytes: number
   requestId: string | null
+  /** Its bodies were kept (body capture). */
+  captured?: true
 }

@@ -21,7 +21,7 @@ import { CLIENT_OPTIONS, createApiClient } from '../_client.js'
 import { readSignOption } from '../_signing-key.js'
 import { defineCommand } from '../command.js'
 
-interface DeployResult { ref: string; url: string; digest: string; state: string; aliases: string[]; gitTag?: string; rollout?: { id: number; strategy: string; status: string; weight: number; stable: string | null }; signer?: { keyId: string; name: string | null; trust: string } | null }
+interface DeployResult { ref: string; url: string; digest: string; state: string; aliases: string[]; alreadyRunning?: 'none' | 'rescaled'; gitTag?: string; rollout?: { id: number; strategy: string; status: string; weight: number; stable: string | null }; signer?: { keyId: string; name: string | null; trust: string } | null }
 
 /** --flag → the API's rollout field, and whether it is a number. */
 const ROLLOUT_FLAGS: Record<string, { field: string; number: boolean }> = {
@@ -112,9 +112,9 @@ export default defineCommand<DeployResult>({
       if (!context.json) context.stderr.write(`uploaded ${pkg.name} ${pkg.digest.slice(0, 12)}; starting…\n`)
       const deployed = await client.call<InstanceInfo>('POST', '/deployments', { json: { package: pkg.digest, ...(replicas ? { replicas } : {}), ...(values['alias'] ? { alias: values['alias'] } : {}), ...(values['bump'] ? { bump: true } : {}), ...rolloutFields } })
       const signer = pkg.signer ? { keyId: pkg.signer.keyId, name: pkg.signer.name, trust: pkg.signer.trust } : null
-      const result: DeployResult = { ref: deployed.ref, url: `${client.gateway}/models/${deployed.ref}/`, digest: pkg.digest, state: deployed.state, aliases: deployed.aliases, signer }
+      const result: DeployResult = { ref: deployed.ref, url: `${client.gateway}/models/${deployed.ref}/`, digest: pkg.digest, state: deployed.state, aliases: deployed.aliases, signer, ...(deployed.alreadyRunning ? { alreadyRunning: deployed.alreadyRunning } : {}) }
       const rollout = (await client.call<Array<{ id: number; candidate: string; strategy: string; status: string; weight: number; stable: string | null }>>('GET', `/rollouts?model=${encodeURIComponent(deployed.name)}&limit=1`))[0]
-      if (rollout && rollout.candidate === deployed.version) result.rollout = { id: rollout.id, strategy: rollout.strategy, status: rollout.status, weight: rollout.weight, stable: rollout.stable }
+      if (rollout && rollout.candidate === deployed.version && !deployed.alreadyRunning) result.rollout = { id: rollout.id, strategy: rollout.strategy, status: rollout.status, weight: rollout.weight, stable: rollout.stable }
       if (values['git-tag']) {
         await execa('git', ['tag', deployed.ref], { cwd: target })
         result.gitTag = deployed.ref
@@ -124,5 +124,5 @@ export default defineCommand<DeployResult>({
       if (scratch) await rm(scratch, { recursive: true, force: true })
     }
   },
-  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}\n${r.url}${r.rollout ? `\nrollout ${r.rollout.id}: ${r.rollout.strategy} ${r.rollout.status}${r.rollout.status === 'running' ? ` at ${r.rollout.weight} %, \`ferry rollout status ${r.ref.split('@')[0]}\` to follow it` : ''}` : ''}${r.signer ? `\nsigned by ${r.signer.name ?? r.signer.keyId} (key ${r.signer.keyId}, ${r.signer.trust})` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
+  render: (r) => `${r.ref} ${r.state}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}${r.alreadyRunning === 'none' ? ': already running, nothing changed' : r.alreadyRunning === 'rescaled' ? ': already running, rescaled' : ''}\n${r.url}${r.rollout ? `\nrollout ${r.rollout.id}: ${r.rollout.strategy} ${r.rollout.status}${r.rollout.status === 'running' ? ` at ${r.rollout.weight} %, \`ferry rollout status ${r.ref.split('@')[0]}\` to follow it` : ''}` : ''}${r.signer ? `\nsigned by ${r.signer.name ?? r.signer.keyId} (key ${r.signer.keyId}, ${r.signer.trust})` : ''}${r.gitTag ? `\ntagged ${r.gitTag}` : ''}`,
 })

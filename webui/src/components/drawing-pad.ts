@@ -7,7 +7,16 @@ import { h } from '../dom.js'
 
 const SIZE = 240
 
-export interface DrawingPad { element: HTMLElement; canvas: HTMLCanvasElement; pixels(): number[]; clear(): void; onChange(listener: () => void): void; toPng(): Promise<Blob> }
+export interface DrawingPad {
+  element: HTMLElement
+  canvas: HTMLCanvasElement
+  pixels(): number[]
+  clear(): void
+  /** Shows 8×8 values 0–16 on the pad (an example, typed values) without telling the listeners. */
+  paint(values: number[]): void
+  onChange(listener: () => void): void
+  toPng(): Promise<Blob>
+}
 
 export function createDrawingPad(label: string): DrawingPad {
   const canvas = h('canvas', { width: String(SIZE), height: String(SIZE), class: 'pad', role: 'img', 'aria-label': label })
@@ -70,12 +79,26 @@ export function createDrawingPad(label: string): DrawingPad {
     return out
   }
 
+  function paint(values: number[]): void {
+    ctx.fillStyle = '#fff'
+    ctx.fillRect(0, 0, SIZE, SIZE)
+    // Inside a margin, as a drawing would be: the 8×8 blocks as grey squares.
+    const margin = SIZE / 10
+    const cell = (SIZE - 2 * margin) / 8
+    values.forEach((v, i) => {
+      const grey = Math.round(255 - Math.min(Math.max(v, 0), 16) * 15.9)
+      ctx.fillStyle = `rgb(${grey}, ${grey}, ${grey})`
+      ctx.fillRect(margin + (i % 8) * cell, margin + Math.floor(i / 8) * cell, Math.ceil(cell), Math.ceil(cell))
+    })
+  }
+
   clear()
   return {
     element: canvas,
     canvas,
     pixels,
     clear,
+    paint,
     onChange: (listener) => { listeners.push(listener) },
     toPng: () => new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('could not encode the drawing'))), 'image/png')),
   }

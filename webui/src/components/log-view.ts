@@ -44,15 +44,32 @@ export function createLogView(initial: LogSource, options: { follow?: boolean; l
     return h('label', { class: 'check', for: box.id }, box, name)
   })
 
+  const filterProblem = h('small', { class: 'field-error', id: uid('filter-problem'), role: 'alert', hidden: true })
+  filter.setAttribute('aria-describedby', filterProblem.id)
+
+  /** The filter's test; a /regex/ that does not compile is said so beside the field and matched as text. */
   function matcher(): (line: string) => boolean {
     const text = filter.value.trim()
-    if (!text) return () => true
+    let problem = ''
+    let match: (line: string) => boolean = () => true
     const regex = /^\/(.+)\/([a-z]*)$/.exec(text)
     if (regex) {
-      try { const re = new RegExp(regex[1]!, regex[2]!.includes('i') ? 'i' : ''); return (line) => re.test(line) } catch { /* not a regex: plain text */ }
+      try {
+        const re = new RegExp(regex[1]!, regex[2]!.includes('i') ? 'i' : '')
+        match = (line) => re.test(line)
+      } catch (error) {
+        problem = `Not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')}): matching it as plain text.`
+      }
     }
-    const lower = text.toLowerCase()
-    return (line) => line.toLowerCase().includes(lower)
+    if (text && (!regex || problem)) {
+      const lower = text.toLowerCase()
+      match = (line) => line.toLowerCase().includes(lower)
+    }
+    filterProblem.textContent = problem
+    filterProblem.hidden = !problem
+    if (problem) filter.setAttribute('aria-invalid', 'true')
+    else filter.removeAttribute('aria-invalid')
+    return match
   }
 
   function row(entry: LogEntry): HTMLElement {
@@ -119,7 +136,7 @@ export function createLogView(initial: LogSource, options: { follow?: boolean; l
 
   const element = h('div', { class: 'log-view' },
     h('div', { class: 'toolbar' },
-      field('Filter lines', filter),
+      h('div', null, field('Filter lines', filter), filterProblem),
       h('fieldset', { class: 'streams' }, h('legend', null, 'Streams'), streamBoxes),
       h('label', { class: 'check', for: follow.id }, follow, 'Follow'),
       status),

@@ -3,10 +3,12 @@
  * then follow the version through installing → starting → ready, or read why it failed.
  */
 import { api } from '../api.js'
+import { ALIAS_PATTERN } from '../components/alias-editor.js'
 import { trackDeploy, type DeployTracker } from '../components/deploy-tracker.js'
 import { errorBox } from '../components/notice.js'
 import { descriptorOfDigest } from '../descriptor.js'
 import { field, h, replace } from '../dom.js'
+import { lastEventId, whenLive } from '../live.js'
 import { formatBytes, shortDigest } from '../format.js'
 import { href, type Cleanup, type Route } from '../router.js'
 import type { InstanceInfo, PackageSummary } from '../types.js'
@@ -27,7 +29,7 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
   try {
     packages = await api.get<PackageSummary[]>('/packages')
   } catch (error) {
-    replace(main, head, errorBox(error, 'Could not list the packages'))
+    replace(main, head, errorBox(error, 'Could not list the packages', () => window.dispatchEvent(new HashChangeEvent('hashchange'))))
     return () => undefined
   }
   if (packages.length === 0) {
@@ -37,7 +39,7 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
   const wanted = route.query.get('package')
   const select = packageSelect(packages, wanted ?? packages[packages.length - 1]!.digest)
   const replicas = h('input', { type: 'number', name: 'replicas', min: '1', max: '64', step: '1', value: '1', inputmode: 'numeric' })
-  const alias = h('input', { type: 'text', name: 'alias', pattern: '[a-z][a-z0-9\\-]{0,62}', placeholder: 'e.g. stable', autocomplete: 'off' })
+  const alias = h('input', { type: 'text', name: 'alias', pattern: ALIAS_PATTERN, placeholder: 'e.g. stable', autocomplete: 'off' })
   const bump = h('input', { type: 'checkbox', id: 'deploy-bump' })
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Deploy')
   const message = h('div')
@@ -68,9 +70,12 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
     replace(message)
     try {
       const body = { package: select.value, replicas: Number(replicas.value), wait: false, ...(alias.value.trim() ? { alias: alias.value.trim() } : {}), ...(bump.checked ? { bump: true } : {}) }
+      // Its steps are read from the events stream: have it open first, so none is missed.
+      await whenLive(5000)
+      const since = lastEventId()
       const info = await api.post<InstanceInfo>('/deployments', body)
       tracker?.close()
-      tracker = trackDeploy(info.ref, info.name)
+      tracker = trackDeploy(info.ref, info.name, { initial: info.state, afterEventId: since, ...(info.alreadyRunning ? { alreadyRunning: info.alreadyRunning } : {}) })
       submit.disabled = false
       replace(progress, info.requestedVersion ? h('p', { class: 'muted' }, `Version ${info.requestedVersion} was taken: deploying as ${info.version}.`) : null, tracker.element)
       tracker.element.querySelector('h2')?.focus()

@@ -1,12 +1,14 @@
 /**
  * A model's page: its versions with state and aliases (promote, stop, start, restart, remove),
- * roll back `latest`, move any alias, live logs with follow and filter, its part of the API docs,
+ * roll back `latest` (asks first), move or remove any alias, live logs with follow and filter, its part of the API docs,
  * its prediction history and its inference token; who signed each version's package. Versions
  * and aliases update live.
  */
 import { api, seg } from '../api.js'
+import { aliasEditor } from '../components/alias-editor.js'
 import { aliasChips, stateBadge } from '../components/badge.js'
 import { callSnippetsSection } from '../components/call-snippets.js'
+import { confirmDialog } from '../components/confirm-dialog.js'
 import { predictionHistory } from '../components/history.js'
 import { createLogView, modelLogs } from '../components/log-view.js'
 import { modelApiSection } from '../components/model-api.js'
@@ -48,7 +50,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
   const rollbackNote = h('p', { class: 'muted small note', id: 'rollback-note' })
   rollback.setAttribute('aria-describedby', rollbackNote.id)
   const versionsBody = h('div', null, h('p', { class: 'muted' }, 'Loading…'))
-  const aliasesBody = h('div')
+  const aliases = aliasEditor(name)
   const versionSelect = h('select', { name: 'version' })
   const logs = createLogView(modelLogs(name, selected || undefined), { label: `Log of ${name}` })
   const apiSection = modelApiSection(name)
@@ -61,24 +63,10 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
   rollback.addEventListener('click', async () => {
     const target = rollbackTarget(versions)
     if (!target) return
+    const yes = await confirmDialog({ title: `Roll back ${name}?`, message: `latest ${target.from} → ${target.to}: /models/${name}/ will be answered by ${name}@${target.to}; ${target.from} keeps running.`, action: 'Roll back' })
+    if (!yes) return
     await runAction(rollback, async () => { await api.put(`/models/${seg(name)}/aliases/latest`, { version: target.to }); await refreshInstances() }, `${name}: latest ${target.from} → ${target.to}`)
   })
-
-  function renderAliases(): void {
-    const aliases = versions.flatMap((v) => v.aliases.map((alias) => ({ alias, version: v.version }))).sort((a, b) => a.alias.localeCompare(b.alias))
-    const aliasInput = h('input', { type: 'text', required: true, pattern: '[a-z][a-z0-9-]*', value: 'stable', autocomplete: 'off' })
-    const target = h('select', null, [...versions].reverse().map((v) => h('option', { value: v.version }, v.version)))
-    const submit = h('button', { type: 'submit' }, 'Move alias')
-    const form = h('form', { class: 'inline-form' }, field('Alias', aliasInput), field('To version', target), submit)
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault()
-      if (!form.reportValidity()) return
-      await runAction(submit, async () => { await api.put(`/models/${seg(name)}/aliases/${seg(aliasInput.value)}`, { version: target.value }); await refreshInstances() }, `${name}@${aliasInput.value} → ${target.value}`)
-    })
-    replace(aliasesBody,
-      aliases.length ? h('ul', { class: 'alias-list' }, aliases.map((a) => h('li', null, h('span', { class: 'chip' }, a.alias), ' → ', h('code', null, `${name}@${a.version}`)))) : h('p', { class: 'muted' }, 'No aliases yet: latest is set when a version first becomes ready.'),
-      form)
-  }
 
   function render(): void {
     const target = rollbackTarget(versions)
@@ -94,7 +82,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
       { label: 'Signed by', cell: (v) => (signers.has(v.digest) ? signerBadge(signers.get(v.digest)) : '…') },
       { label: 'Actions', kind: 'actions', cell: (v) => versionActions(v) },
     ], [...versions].reverse(), { caption: `Versions of ${name}`, rowKey: (v) => v.ref, empty: h('p', null, `No versions of ${name}. `, h('a', { href: href('deploy') }, 'Deploy one'), '.') }))
-    renderAliases()
+    aliases.update(versions)
     const options = ['', ...[...versions].reverse().map((v) => v.version)]
     if (versionSelect.options.length !== options.length || [...versionSelect.options].some((o, i) => o.value !== options[i])) {
       replace(versionSelect, options.map((v) => h('option', { value: v, selected: v === selected }, v ? `${name}@${v}` : 'All versions')))
@@ -110,20 +98,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     render()
   })
 
-  const unwatch = watchInstances((list) => {
-    versions = list.filter((i) => i.name === name).sort((a, b) => compareVersions(a.version, b.version))
-    render()
-    if (versions.some((v) => !signers.has(v.digest))) void loadSigners()
-  })
-  api.get<ModelInfo[]>('/models').then((models) => {
-    const model = models.find((m) => m.name === name)
-    token.update(model)
-    tokenRequired = model?.inferenceTokenRequired ?? false
-    render()
-  }).catch(() => undefined)
-  void loadSigners()
-
-  replace(main,
+  const page = h('div', null,
     h('div', { class: 'page-head' },
       h('div', null, h('p', { class: 'crumbs' }, h('a', { href: href('') }, 'Overview'), ' / model'), h('h1', { tabindex: '-1' }, name), description),
       h('div', { class: 'actions' },
@@ -134,11 +109,41 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
       rollbackNote),
     h('section', { 'aria-labelledby': 'versions-heading' }, h('h2', { id: 'versions-heading' }, 'Versions'), versionsBody),
     traffic.element,
-    h('section', { 'aria-labelledby': 'aliases-heading' }, h('h2', { id: 'aliases-heading' }, 'Aliases'), aliasesBody),
+    h('section', { 'aria-labelledby': 'aliases-heading' }, h('h2', { id: 'aliases-heading' }, 'Aliases'), aliases.element),
     h('section', { 'aria-labelledby': 'logs-heading' }, h('div', { class: 'section-head' }, h('h2', { id: 'logs-heading' }, 'Logs'), field('Version', versionSelect)), logs.element),
     snippets.element,
     apiSection.element,
     history.element,
     token.element)
+
+  // A name with no versions is no model: say so (with the models there are) instead of an empty page.
+  const missing = h('div', { hidden: true })
+  function showMissing(list: InstanceInfo[]): void {
+    const gone = list.every((i) => i.name !== name)
+    if (gone === !missing.hidden) return
+    missing.hidden = !gone
+    page.hidden = gone
+    if (!gone) return
+    const models = [...new Set(list.map((i) => i.name))].sort()
+    replace(missing, h('h1', { tabindex: '-1' }, 'Model not found'),
+      h('p', null, 'No model is called ', h('code', null, name), ' on this server.'),
+      models.length ? h('p', null, 'Models: ', models.map((m, i) => [i ? ', ' : '', h('a', { href: href('models', m) }, m)])) : h('p', null, 'Nothing is deployed yet. ', h('a', { href: href('deploy') }, 'Deploy a package'), '.'),
+      h('p', null, h('a', { href: href('') }, 'Back to the overview')))
+  }
+
+  const unwatch = watchInstances((list) => {
+    versions = list.filter((i) => i.name === name).sort((a, b) => compareVersions(a.version, b.version))
+    showMissing(list)
+    render()
+    if (versions.some((v) => !signers.has(v.digest))) void loadSigners()
+  })
+  api.get<ModelInfo[]>('/models').then((models) => {
+    const model = models.find((m) => m.name === name)
+    token.update(model)
+    tokenRequired = model?.inferenceTokenRequired ?? false
+    render()
+  }).catch(() => undefined)
+  void loadSigners()
+  replace(main, missing, page)
   return () => { unwatch(); logs.close(); traffic.close() }
 }

@@ -92,7 +92,8 @@ export function renderOverview(main: HTMLElement): Cleanup {
   }
 
   const unwatch = watchInstances((list) => { instances = list; render() })
-  refreshInstances().catch((error) => replace(body, errorBox(error, 'Could not list the instances')))
+  const list = () => refreshInstances().catch((error) => replace(body, errorBox(error, 'Could not list the instances', () => void list())))
+  void list()
   void scrape()
   const first = setTimeout(() => void scrape(), 1500)
   const timer = setInterval(() => void scrape(), SCRAPE_MS)

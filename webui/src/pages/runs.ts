@@ -84,12 +84,12 @@ export function renderRuns(main: HTMLElement, route: Route): Cleanup {
         { label: 'Status', cell: (r) => stateBadge(r.status) },
         { label: 'Params', kind: 'wide', cell: (r) => pairs(r.params) },
         { label: 'Metrics', cell: (r) => pairs(r.metrics, formatNumber) },
-        { label: 'Artifacts', cell: (r) => h('div', { class: 'artifacts' }, r.artifacts.map((a) => artifactLink(a, cache))) },
+        { label: 'Artifacts', cell: (r) => h('div', { class: 'artifacts' }, r.artifacts.map((a) => artifactLink(a, cache, { label: `run #${r.id} · ${r.model}@${r.version} · ${formatTime(r.startedAt)}`, artifacts: r.artifacts }))) },
         { label: 'Run', cell: (r) => [h('a', { href: href('runs', String(r.id)), class: 'block' }, `Open #${r.id}`), h('details', null, h('summary', null, h('code', null, `#${r.id}`)), Object.keys(r.tags).length ? pairs(r.tags) : null, r.requestId ? h('p', { class: 'small' }, 'request ', h('code', null, r.requestId)) : null)] },
       ], runs, { caption: 'Tracked runs', rowKey: (r) => `run-${r.id}`, empty: h('p', null, 'No runs match. A model records runs with the tracking API (FERRY_TRACKING_URL).') }))
     } catch (error) {
       if (error instanceof ApiError && error.status === 404 && error.code === 'E_ROUTE_NOT_FOUND') replace(body, h('p', { class: 'muted' }, 'This server does not track runs yet (no GET /api/runs).'))
-      else replace(body, errorBox(error, 'Could not list the runs'))
+      else replace(body, errorBox(error, 'Could not list the runs', () => void load()))
     }
   }
 

@@ -3,7 +3,8 @@
  * endpoint's input (see try/form-kind.ts); the answer shows with its time and the version that
  * answered. Requests go through the gateway's /models/name@selector/… like any client's.
  */
-import { authHeaders } from '../api.js'
+import { api, authHeaders, seg } from '../api.js'
+import { endpointPath, type CapturedExchange } from '../components/captured-body.js'
 import { errorBox } from '../components/notice.js'
 import { descriptorOfDigest, endpointsOf } from '../descriptor.js'
 import { field, h, replace } from '../dom.js'
@@ -38,11 +39,33 @@ async function sampleSource(descriptor: Descriptor, digest: string, endpoint: En
   return { list, fetch: fetchFile }
 }
 
-async function buildForm(descriptor: Descriptor, digest: string, endpoint: Endpoint, example: unknown): Promise<TryForm | undefined> {
+/**
+ * The image types an endpoint takes besides its declared input: those its version's part of
+ * /openapi.json lists for it, and those of the descriptor's image examples for it (the digits
+ * model takes {pixels} or a PNG or JPEG on the same /predict).
+ */
+async function alsoImages(descriptor: Descriptor, ref: string, endpoint: Endpoint): Promise<string[]> {
+  const types = new Set((descriptor.examples ?? []).filter((x) => x.endpoint === endpointKey(endpoint) && x.file && x.contentType?.startsWith('image/')).map((x) => x.contentType!))
+  try {
+    const doc = (await (await fetch('/openapi.json')).json()) as { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>> }
+    const content = doc.paths?.[`/models/${ref}${endpoint.path}`]?.[endpoint.method.toLowerCase()]?.requestBody?.content ?? {}
+    for (const type of Object.keys(content)) if (type.startsWith('image/')) types.add(type)
+  } catch { /* the examples are enough */ }
+  return [...types]
+}
+
+async function buildForm(descriptor: Descriptor, instance: InstanceInfo, endpoint: Endpoint, example: unknown): Promise<TryForm | undefined> {
+  const digest = instance.digest
   const kind = chooseForm(endpoint)
   switch (kind.kind) {
     case 'image': return imageForm({ contentType: kind.contentType, multipartField: kind.multipartField, samples: await sampleSource(descriptor, digest, endpoint) })
-    case 'digits': return digitsForm(example)
+    case 'digits': {
+      const images = await alsoImages(descriptor, instance.ref, endpoint)
+      if (images.length === 0) return digitsForm(example)
+      const samples = await sampleSource(descriptor, digest, endpoint)
+      const imageSamples = samples && { ...samples, list: samples.list.filter((s) => s.contentType?.startsWith('image/')) }
+      return digitsForm(example, imageForm({ contentType: images.length === 1 ? images[0]! : 'image/*', samples: imageSamples }))
+    }
     case 'text': return textForm({ field: kind.field, example })
     case 'plain': return textForm({ contentType: kind.contentType, example })
     case 'none': return undefined
@@ -67,6 +90,14 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
   const result = h('section', { class: 'card try-result', 'aria-live': 'polite', 'aria-labelledby': 'response-heading', hidden: true })
   let generation = 0
   let left = false
+  /** A captured request to send again (?replay=<request id>): its endpoint and its body, parsed when JSON. */
+  let replayed: { endpoint: string; body: unknown } | undefined
+  const replayId = route.query.get('replay')
+  const replayLoaded = replayId ? api.get<CapturedExchange>(`/requests/${seg(replayId)}/body`).then((c) => {
+    let body: unknown = c.request.text
+    try { body = JSON.parse(c.request.text ?? '') } catch { /* sent as text */ }
+    replayed = { endpoint: `${c.method} ${endpointPath(c.path)}`, body }
+  }, () => undefined) : Promise.resolve()
 
   const selectedInstance = () => {
     const selector = versionSelect.value
@@ -85,7 +116,7 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
       exampleSelect.dataset['endpoint'] = endpointKey(endpoint)
       replace(exampleSelect, examples.map((x, i) => h('option', { value: String(i) }, x.name)))
     }
-    const built = await buildForm(descriptor, instance.digest, endpoint, examples[Number(exampleSelect.value || 0)]?.body)
+    const built = await buildForm(descriptor, instance, endpoint, replayed?.endpoint === endpointKey(endpoint) ? replayed.body : examples[Number(exampleSelect.value || 0)]?.body)
     if (mine !== generation) return
     form = built
     replace(formHost, form?.element ?? h('p', { class: 'muted' }, 'This endpoint takes no body.'))
@@ -111,6 +142,16 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
     summary, exampleField, formHost,
     h('details', null, h('summary', null, 'Inference token'), field('Model token', token, 'Sent as Authorization: Bearer … when the model requires one.')),
     h('div', { class: 'button-row' }, send))
+  // Ctrl+Enter (Cmd+Enter on a Mac) sends from anywhere on the page, the JSON box included.
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !send.disabled && formEl.isConnected) {
+      event.preventDefault()
+      formEl.requestSubmit(send)
+    }
+  }
+  document.addEventListener('keydown', onKey)
+  send.setAttribute('aria-keyshortcuts', 'Control+Enter Meta+Enter')
+  send.title = 'Ctrl+Enter (⌘+Enter)'
   formEl.addEventListener('submit', async (event) => {
     event.preventDefault()
     const endpoint = endpoints.find((e) => endpointKey(e) === endpointSelect.value)
@@ -151,6 +192,7 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
       if (!left) replace(main, head, errorBox(error))
       return
     }
+    await replayLoaded
     if (left) return
     instances = currentInstances().filter((i) => i.name === name).sort((a, b) => compareVersions(b.version, a.version))
     if (instances.length === 0) {
@@ -165,5 +207,5 @@ export function renderTry(main: HTMLElement, route: Route): Cleanup {
     replace(main, head, formEl, result)
     await loadVersion()
   })()
-  return () => { generation++; left = true }
+  return () => { generation++; left = true; document.removeEventListener('keydown', onKey) }
 }
