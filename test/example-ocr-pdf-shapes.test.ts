@@ -1,0 +1,79 @@
+/**
+ * examples/ocr outside Ferry with PDFs shaped to hurt: a page 1 × 100,000 points (a strip that
+ * rendered at 144 dpi is 2 × 200,000 pixels, which tesseract cannot read), a page 100,000 ×
+ * 100,000 points (must not allocate a giant canvas), a MediaBox of 1e300, and a PDF carrying
+ * JavaScript (never run: the text layer answers). Each is answered 200 with a page no side of which
+ * passes the image limit. The PDFs are built here, object by object.
+ * Needs examples/ocr built (`npm run build`).
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { getFreePort } from '../deployer/port-pool.js'
+import { ferryPath } from '../packager/repo-root.js'
+
+const OCR = ferryPath('examples', 'ocr')
+/** examples/ocr/src/image-header.ts MAX_SIDE, and page-render.ts MAX_RENDER_PIXELS. */
+const MAX_SIDE = 8000
+const MAX_PIXELS = 16_000_000
+
+/** A one-page PDF with the given MediaBox, content stream and catalog extras, with a correct xref. */
+function buildPdf(mediaBox: string, content: string, catalogExtra = '', extraObjects: string[] = []): Buffer {
+  const objects = [
+    `<< /Type /Catalog /Pages 2 0 R ${catalogExtra}>>`,
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    `<< /Type /Page /Parent 2 0 R /MediaBox [${mediaBox}] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>`,
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    ...extraObjects,
+  ]
+  let out = '%PDF-1.4\n'
+  const offsets: number[] = []
+  objects.forEach((body, i) => { offsets.push(out.length); out += `${i + 1} 0 obj\n${body}\nendobj\n` })
+  const xref = out.length
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
+  return Buffer.from(out, 'latin1')
+}
+
+const DRAWING = '0 0 1 rg 0 0 50 50 re f'
+const HELLO = 'BT /F1 24 Tf 72 72 Td (Hello world) Tj ET'
+
+test('strip-shaped, huge and JavaScript-carrying PDFs are read within the image limits', { timeout: 120_000 }, async (t) => {
+  const port = await getFreePort('127.0.0.1')
+  const child = spawn(process.execPath, [join(OCR, 'build', 'server.js')], {
+    cwd: OCR,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: String(port), HOST: '127.0.0.1', OCR_WORKERS: '1' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  })
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    const status = await fetch(`${url}/health`).then((r) => r.status, () => 0)
+    if (status === 200) break
+    assert.ok(i < 450, 'the server became ready')
+    await sleep(100)
+  }
+  const post = async (pdf: Buffer) => {
+    const res = await fetch(`${url}/recognize`, { method: 'POST', body: pdf, headers: { 'content-type': 'application/pdf' } })
+    return { status: res.status, body: (await res.json()) as { pages: Array<{ width: number; height: number; text: string; source: string }>; error?: { code: string } } }
+  }
+
+  for (const [label, box] of [['a 1 × 100,000 pt strip', '0 0 1 100000'], ['a 100,000 × 1 pt strip', '0 0 100000 1'], ['a 100,000 × 100,000 pt page', '0 0 100000 100000'], ['a 1e300 pt page', '0 0 1e300 1e300']] as const) {
+    const { status, body } = await post(buildPdf(box, DRAWING))
+    assert.equal(status, 200, `${label}: ${JSON.stringify(body)}`)
+    const [page] = body.pages
+    assert.ok(page && page.width >= 1 && page.height >= 1, `${label}: a page of at least one pixel`)
+    assert.ok(page.width <= MAX_SIDE && page.height <= MAX_SIDE, `${label}: ${page.width} × ${page.height} within ${MAX_SIDE} a side`)
+    assert.ok(page.width * page.height <= MAX_PIXELS, `${label}: within ${MAX_PIXELS} pixels`)
+    assert.equal(page.source, 'ocr')
+  }
+
+  const script = buildPdf('0 0 612 792', HELLO, '/OpenAction 6 0 R /Names << /JavaScript << /Names [(x) 6 0 R] >> >> ', ['<< /S /JavaScript /JS (while\\(true\\){}) >>'])
+  const { status, body } = await post(script)
+  assert.equal(status, 200, JSON.stringify(body))
+  assert.deepEqual(body.pages.map((p) => [p.text, p.source]), [['Hello world', 'text-layer']], 'the script is not run; the text layer answers')
+  child.kill('SIGTERM')
+})
