@@ -67,8 +67,10 @@ export class JobService {
     }
     const at = spec.model.indexOf('@')
     const name = at === -1 ? spec.model : spec.model.slice(0, at)
+    // "echo@" would be taken for latest here, and refused by the proxy on every input (E_PROXY_PATH_INVALID).
+    if (at === spec.model.length - 1) throw createGatewayError('E_BODY_INVALID', `"${spec.model}" names no version or alias after "@": send ${name}, ${name}@<version> or ${name}@<alias>`, { path: '/model' })
     // An unknown model or version is the deployer's 404 (E_MODEL_NOT_FOUND / E_VERSION_NOT_FOUND), listing what exists.
-    const target = deployer.resolveTarget(name, at === -1 ? 'latest' : spec.model.slice(at + 1) || 'latest')
+    const target = deployer.resolveTarget(name, at === -1 ? 'latest' : spec.model.slice(at + 1))
     const listed = (target.descriptor.api?.endpoints ?? []).filter((e) => e.method === 'POST').map((e) => e.path)
     const path = endpoint.split('?')[0]
     if ((target.descriptor.api?.endpoints?.length ?? 0) > 0 && !listed.includes(path!)) {
