@@ -13,7 +13,7 @@ import { startFerryServe } from './_serve-helpers.js'
 import { encodeZip } from './_zip-writer.js'
 
 interface Failure { error: { code: string; message: string; path?: string; details?: Record<string, unknown> } }
-const JSON_LIMIT = 4096
+const JSON_LIMIT = 64 * 1024
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 test('a JSON job body has its own limit, 64 MiB by default, far below a zip\'s', () => {
@@ -43,7 +43,7 @@ test('bad job submits and ids are refused with their codes and leave nothing; a 
   })
 
   await t.test('a JSON body over FERRY_JOB_MAX_JSON_BYTES is refused while it streams; a zip of that size is not', async () => {
-    const inputs = Array.from({ length: 40 }, (_, i) => ({ text: `${i}`.padEnd(100, '.') }))
+    const inputs = Array.from({ length: 700 }, (_, i) => ({ text: `${i}`.padEnd(100, '.') }))
     const error = await refused(await ferry.api('/api/jobs', json({ model: 'echo', endpoint: '/predict', inputs })), 413, 'E_PAYLOAD_TOO_LARGE')
     assert.deepEqual(error.details, { limit: JSON_LIMIT, variable: 'FERRY_JOB_MAX_JSON_BYTES' })
     const zip = encodeZip(inputs.map((input, i) => ({ name: `${i}.json`, data: Buffer.from(JSON.stringify(input)) })))
@@ -51,11 +51,12 @@ test('bad job submits and ids are refused with their codes and leave nothing; a 
     const zipped = await ferry.api('/api/jobs?model=echo&endpoint=/predict', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip })
     assert.equal(zipped.status, 201, await zipped.clone().text())
     const id = ((await zipped.json()) as { id: number }).id
-    for (let i = 0; i < 300; i++) {
-      const job = (await (await ferry.api(`/api/jobs/${id}`)).json()) as { status: string; succeeded: number }
-      if (job.status !== 'running') { assert.deepEqual(job, { ...job, status: 'finished', succeeded: 40 }); break }
-      await new Promise((r) => setTimeout(r, 100))
+    let job = { status: 'running', succeeded: 0 }
+    for (let i = 0; i < 1200 && job.status === 'running'; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100))
+      job = (await (await ferry.api(`/api/jobs/${id}`)).json()) as typeof job
     }
+    assert.deepEqual({ status: job.status, succeeded: job.succeeded }, { status: 'finished', succeeded: 700 })
     assert.equal((await ferry.api(`/api/jobs/${id}`, { method: 'DELETE' })).status, 204)
   })
 
@@ -75,6 +76,13 @@ test('bad job submits and ids are refused with their codes and leave nothing; a 
     const link = results.find((r) => r.name === 'link.json')
     assert.equal(link?.ok, false, 'a symlink entry is sent as its own bytes (the target\'s name), not followed')
     assert.doesNotMatch(JSON.stringify(link?.output), /root:/)
+  })
+
+  await t.test('an input nested 20,000 deep is refused naming it, not a 500', async () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`
+    const res = await ferry.api('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"model":"echo","endpoint":"/predict","inputs":[1,${deep}]}` })
+    const error = await refused(res, 400, 'E_BODY_INVALID')
+    assert.equal(error.path, '/inputs/1')
   })
 
   await t.test('ids that are not ids are named in the 404', async () => {

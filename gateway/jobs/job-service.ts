@@ -44,6 +44,19 @@ export interface JobServiceParts {
   jobsDir: string
 }
 
+/**
+ * One JSON input as the text it is sent as. JSON.parse reads any depth, JSON.stringify recurses:
+ * an input nested some thousands deep (`[[[[…]]]]`) is refused here, naming it, rather than a 500.
+ */
+function storeInput(value: unknown, index: number): string {
+  try {
+    return JSON.stringify(value ?? null)
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+    throw createGatewayError('E_BODY_INVALID', `input ${index} is nested too deeply to be sent on; flatten it, or send it as a file in a zip`, { path: `/inputs/${index}` })
+  }
+}
+
 export class JobService {
   constructor(private readonly parts: JobServiceParts) {
     mkdirSync(parts.jobsDir, { recursive: true, mode: 0o700 })
@@ -89,7 +102,7 @@ export class JobService {
   submitJson(spec: JobSpec, inputs: unknown[], createdBy?: string): JobRecord {
     const checked = this.check(spec)
     this.checkCount(inputs.length)
-    const stored: NewInput[] = inputs.map((value) => { const body = JSON.stringify(value ?? null); return { body, size: Buffer.byteLength(body) } })
+    const stored: NewInput[] = inputs.map((value, index) => { const body = storeInput(value, index); return { body, size: Buffer.byteLength(body) } })
     const job = this.parts.store.create({ ...checked, kind: 'json', ...(createdBy ? { createdBy } : {}) }, stored)
     this.parts.runner.start(job)
     return job
