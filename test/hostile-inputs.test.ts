@@ -96,6 +96,25 @@ test('bad job submits and ids are refused with their codes and leave nothing; a 
     assert.equal(error.details?.['id'], 424242)
   })
 
+  await t.test('a zip job\'s model, endpoint or concurrency given twice is refused, in the query and in a form', async () => {
+    const zip = encodeZip([{ name: 'a.json', data: Buffer.from('{}') }])
+    const error = await refused(await ferry.api('/api/jobs?model=echo&model=ghost&endpoint=/predict', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip }), 400, 'E_QUERY_INVALID')
+    assert.equal(error.details?.['parameter'], 'model')
+    const form = new FormData()
+    form.append('model', 'echo')
+    form.append('endpoint', '/predict')
+    form.append('endpoint', '/other')
+    form.append('file', new Blob([zip], { type: 'application/zip' }), 'inputs.zip')
+    const twice = await refused(await ferry.api('/api/jobs', { method: 'POST', body: form }), 400, 'E_BODY_INVALID')
+    assert.equal(twice.path, '/endpoint')
+    // Fields after the file are not read: the refusal says to send them first.
+    const late = new FormData()
+    late.append('file', new Blob([zip], { type: 'application/zip' }), 'inputs.zip')
+    late.append('model', 'echo')
+    const after = await refused(await ferry.api('/api/jobs', { method: 'POST', body: late }), 400, 'E_BODY_INVALID')
+    assert.match(after.message, /before the file/)
+  })
+
   await t.test('no refused submit left a job behind', async () => {
     const jobs = (await (await ferry.api('/api/jobs')).json()) as Array<{ model: string }>
     assert.deepEqual(jobs.map((j) => j.model), ['echo'], 'only the zip-names job is left')

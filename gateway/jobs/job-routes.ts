@@ -73,13 +73,20 @@ export function createJobRoutes(jobs: JobService, store: JobStore, runner: JobCo
     if (declared > maxJobBytes) throw createGatewayError('E_PAYLOAD_TOO_LARGE', `the zip is ${declared} bytes; a job's limit is ${maxJobBytes}`, { details: { limit: maxJobBytes } })
     const raw = c.req.raw.body
     if (!raw) throw createGatewayError('E_JOB_ZIP_INVALID', 'the body is empty: send a zip of files, one input each')
+    for (const name of ['model', 'endpoint', 'concurrency']) {
+      if ((c.req.queries(name)?.length ?? 0) > 1) throw createGatewayError('E_QUERY_INVALID', `${name} is given more than once in the query; give it once`, { details: { parameter: name } })
+    }
     const stream = Readable.fromWeb(raw as never)
     const fromQuery: JobSpec = { model: queryString(c, 'model') as string, endpoint: queryString(c, 'endpoint') as string, concurrency: readConcurrency(queryString(c, 'concurrency')) }
     let job
     if (multipart) {
-      job = await readMultipartFile(stream, type, (file, _name, fields) => jobs.submitZip({
-        model: fields['model'] ?? fromQuery.model, endpoint: fields['endpoint'] ?? fromQuery.endpoint, concurrency: readConcurrency(fields['concurrency']) ?? fromQuery.concurrency,
-      }, file, createdBy))
+      job = await readMultipartFile(stream, type, (file, _name, fields) => {
+        // Fields after the file are not read (the file streams to disk as it comes): say so, rather than only "required".
+        if (fields['model'] === undefined && fromQuery.model === undefined) throw createGatewayError('E_BODY_INVALID', '"model" is required: send the model, endpoint and concurrency fields before the file', { path: '/model' })
+        return jobs.submitZip({
+          model: fields['model'] ?? fromQuery.model, endpoint: fields['endpoint'] ?? fromQuery.endpoint, concurrency: readConcurrency(fields['concurrency']) ?? fromQuery.concurrency,
+        }, file, createdBy)
+      })
     } else {
       jobs.check(fromQuery)
       job = await jobs.submitZip(fromQuery, stream, createdBy)
