@@ -85,6 +85,28 @@ test('bad job submits and ids are refused with their codes and leave nothing; a 
     assert.equal(error.path, '/inputs/1')
   })
 
+  await t.test('a zip whose directory lists more entries than a job may hold is refused from its count, before the directory is read', async () => {
+    const zip = encodeZip([{ name: 'a.json', data: Buffer.from('{}') }, { name: 'b.json', data: Buffer.from('{}') }])
+    // The end-of-central-directory record claims 60,000 entries (a real one would be a few MB of headers).
+    const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+    zip.writeUInt16LE(60_000, eocd + 8)
+    zip.writeUInt16LE(60_000, eocd + 10)
+    const error = await refused(await ferry.api('/api/jobs?model=echo&endpoint=/predict', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip }), 413, 'E_JOB_TOO_MANY_INPUTS')
+    assert.deepEqual(error.details, { entries: 60_000, limit: 10_000, maxEntries: 30_100 })
+    // 5 files in 5 folders, with their resource forks, are still 5 inputs.
+    const folders = encodeZip(Array.from({ length: 5 }, (_, i) => [
+      { name: `d${i}/`, mode: 0o40755 },
+      { name: `d${i}/f.json`, data: Buffer.from(`{"n":${i}}`) },
+      { name: `__MACOSX/d${i}/._f.json`, data: Buffer.from('fork') },
+    ]).flat())
+    const accepted = await ferry.api('/api/jobs?model=echo&endpoint=/predict', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: folders })
+    assert.equal(accepted.status, 201, await accepted.clone().text())
+    const { id, total } = (await accepted.json()) as { id: number; total: number }
+    assert.equal(total, 5)
+    await (await ferry.api(`/api/jobs/${id}/results?follow=1`)).text()
+    assert.equal((await ferry.api(`/api/jobs/${id}`, { method: 'DELETE' })).status, 204)
+  })
+
   await t.test('ids that are not ids are named in the 404', async () => {
     for (const [method, path] of [['GET', '/api/jobs/abc'], ['GET', '/api/jobs/1.5/results'], ['POST', '/api/jobs/-1/cancel'], ['DELETE', '/api/jobs/1e3']] as const) {
       const error = await refused(await ferry.api(path, { method }), 404, 'E_JOB_NOT_FOUND')
