@@ -3,7 +3,9 @@
  * rendered at 144 dpi is 2 × 200,000 pixels, which tesseract cannot read), a page 100,000 ×
  * 100,000 points (must not allocate a giant canvas), a MediaBox of 1e300, and a PDF carrying
  * JavaScript (never run: the text layer answers). Each is answered 200 with a page no side of which
- * passes the image limit. The PDFs are built here, object by object.
+ * passes the image limit. With ?highlight=1, pages of noise whose PNGs pass 64 MiB are refused
+ * (E_HIGHLIGHT_TOO_LARGE) rather than sent as one answer of hundreds of MB. The PDFs are built here,
+ * object by object.
  * Needs examples/ocr built (`npm run build`).
  */
 import assert from 'node:assert/strict'
@@ -18,6 +20,34 @@ const OCR = ferryPath('examples', 'ocr')
 /** examples/ocr/src/image-header.ts MAX_SIDE, and page-render.ts MAX_RENDER_PIXELS. */
 const MAX_SIDE = 8000
 const MAX_PIXELS = 16_000_000
+
+/** `pages` text-layer pages of 2000 × 2000 pt, each drawing the same 2000 × 2000 grey noise image (xorshift, seeded). */
+function buildNoisePdf(pages: number): Buffer {
+  const side = 2000
+  const pixels = Buffer.alloc(side * side)
+  let x = 0x9e3779b9
+  for (let i = 0; i < pixels.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; pixels[i] = x & 0xff }
+  const content = `q ${side} 0 0 ${side} 0 0 cm /Im1 Do Q BT /F1 24 Tf 72 72 Td (Hello world) Tj ET`
+  const objects: Array<string | Buffer> = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${i + 6} 0 R`).join(' ')}] /Count ${pages} >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    Buffer.concat([Buffer.from(`<< /Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${pixels.length} >>\nstream\n`, 'latin1'), pixels, Buffer.from('\nendstream', 'latin1')]),
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    ...Array.from({ length: pages }, () => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${side} ${side}] /Contents 5 0 R /Resources << /Font << /F1 3 0 R >> /XObject << /Im1 4 0 R >> >> >>`),
+  ]
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n', 'latin1')]
+  let length = parts[0]!.length
+  const offsets: number[] = []
+  objects.forEach((body, i) => {
+    offsets.push(length)
+    const part = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`, 'latin1'), typeof body === 'string' ? Buffer.from(body, 'latin1') : body, Buffer.from('\nendobj\n', 'latin1')])
+    parts.push(part)
+    length += part.length
+  })
+  parts.push(Buffer.from(`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`, 'latin1'))
+  return Buffer.concat(parts)
+}
 
 /** A one-page PDF with the given MediaBox, content stream and catalog extras, with a correct xref. */
 function buildPdf(mediaBox: string, content: string, catalogExtra = '', extraObjects: string[] = []): Buffer {
@@ -41,7 +71,7 @@ function buildPdf(mediaBox: string, content: string, catalogExtra = '', extraObj
 const DRAWING = '0 0 1 rg 0 0 50 50 re f'
 const HELLO = 'BT /F1 24 Tf 72 72 Td (Hello world) Tj ET'
 
-test('strip-shaped, huge and JavaScript-carrying PDFs are read within the image limits', { timeout: 120_000 }, async (t) => {
+test('strip-shaped, huge, noisy and JavaScript-carrying PDFs are read within the image and answer limits', { timeout: 240_000 }, async (t) => {
   const port = await getFreePort('127.0.0.1')
   const child = spawn(process.execPath, [join(OCR, 'build', 'server.js')], {
     cwd: OCR,
@@ -70,6 +100,18 @@ test('strip-shaped, huge and JavaScript-carrying PDFs are read within the image 
     assert.ok(page.width * page.height <= MAX_PIXELS, `${label}: within ${MAX_PIXELS} pixels`)
     assert.equal(page.source, 'ocr')
   }
+
+  // 12 pages of noise: each highlighted page is a ~7 MB PNG; together they pass the answer's 64 MiB.
+  const noise = buildNoisePdf(12)
+  const plain = await post(noise)
+  assert.equal(plain.status, 200, 'without highlight, the text layers answer')
+  assert.equal(plain.body.pages.length, 12)
+  const highlighted = await fetch(`${url}/recognize?highlight=1`, { method: 'POST', body: noise, headers: { 'content-type': 'application/pdf' } })
+  const refusal = (await highlighted.json()) as { error?: { code: string; details?: { page: number; limitBytes: number } } }
+  assert.equal(highlighted.status, 413, JSON.stringify(refusal).slice(0, 300))
+  assert.equal(refusal.error?.code, 'E_HIGHLIGHT_TOO_LARGE')
+  assert.equal(refusal.error?.details?.limitBytes, 64 * 1024 * 1024)
+  assert.ok(refusal.error.details.page > 1 && refusal.error.details.page <= 12, 'the page where the budget ran out is named')
 
   const script = buildPdf('0 0 612 792', HELLO, '/OpenAction 6 0 R /Names << /JavaScript << /Names [(x) 6 0 R] >> >> ', ['<< /S /JavaScript /JS (while\\(true\\){}) >>'])
   const { status, body } = await post(script)
