@@ -42,6 +42,14 @@ test('bad job submits and ids are refused with their codes and leave nothing; a 
     await refused(await ferry.api('/api/jobs?model=echo%40&endpoint=/predict', { method: 'POST', headers: { 'content-type': 'application/zip' }, body: zip }), 400, 'E_BODY_INVALID')
   })
 
+  await t.test('what the proxy would refuse on every input is refused at submit, naming the field', async () => {
+    for (const [model, endpoint, path] of [['echo@1.0.0@x', '/predict', '/model'], ['echo', '/predict/%2e%2e', '/endpoint'], ['echo', '/a%2Fb', '/endpoint'], ['echo', '/%zz', '/endpoint']] as const) {
+      const error = await refused(await ferry.api('/api/jobs', json({ model, endpoint, inputs: [1] })), 400, 'E_BODY_INVALID')
+      assert.equal(error.path, path, `${model} ${endpoint}`)
+      assert.match(error.message, /refused by the proxy/)
+    }
+  })
+
   await t.test('a JSON body over FERRY_JOB_MAX_JSON_BYTES is refused while it streams; a zip of that size is not', async () => {
     const inputs = Array.from({ length: 700 }, (_, i) => ({ text: `${i}`.padEnd(100, '.') }))
     const error = await refused(await ferry.api('/api/jobs', json({ model: 'echo', endpoint: '/predict', inputs })), 413, 'E_PAYLOAD_TOO_LARGE')

@@ -13,7 +13,8 @@ import type { Deployer } from '../../deployer/index.js'
 import { createGatewayError } from '../errors.js'
 import { type JobRecord, type JobStore, type NewInput } from './job-store.js'
 import type { ResolvedJobOptions } from './job-options.js'
-import type { JobControl } from './job-runner.js'
+import { parseModelPath } from '../proxy/_path.js'
+import { modelPath, type JobControl } from './job-runner.js'
 import { unpackZipInputs } from './_zip-inputs.js'
 
 export interface JobSpec { model: string; endpoint: string; concurrency?: number | undefined }
@@ -80,8 +81,13 @@ export class JobService {
     }
     const at = spec.model.indexOf('@')
     const name = at === -1 ? spec.model : spec.model.slice(0, at)
-    // "echo@" would be taken for latest here, and refused by the proxy on every input (E_PROXY_PATH_INVALID).
-    if (at === spec.model.length - 1) throw createGatewayError('E_BODY_INVALID', `"${spec.model}" names no version or alias after "@": send ${name}, ${name}@<version> or ${name}@<alias>`, { path: '/model' })
+    // The proxy's own rule on the URL each input will be sent to: what it would refuse on every
+    // input (E_PROXY_PATH_INVALID: "echo@", an encoded "..", "/", "\\") is refused here, once.
+    const proxied = parseModelPath(modelPath(spec.model, endpoint))
+    if (proxied && !proxied.ok) {
+      const atFault = parseModelPath(modelPath(spec.model, '/'))?.ok === false ? '/model' : '/endpoint'
+      throw createGatewayError('E_BODY_INVALID', `${atFault === '/model' ? `"${spec.model}"` : `"${spec.endpoint}"`} would be refused by the proxy on every input: ${proxied.reason}`, { path: atFault })
+    }
     // An unknown model or version is the deployer's 404 (E_MODEL_NOT_FOUND / E_VERSION_NOT_FOUND), listing what exists.
     const target = deployer.resolveTarget(name, at === -1 ? 'latest' : spec.model.slice(at + 1))
     const listed = (target.descriptor.api?.endpoints ?? []).filter((e) => e.method === 'POST').map((e) => e.path)
