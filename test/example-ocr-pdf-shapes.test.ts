@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -112,6 +113,14 @@ test('strip-shaped, huge, noisy and JavaScript-carrying PDFs are read within the
   assert.equal(refusal.error?.code, 'E_HIGHLIGHT_TOO_LARGE')
   assert.equal(refusal.error?.details?.limitBytes, 64 * 1024 * 1024)
   assert.ok(refusal.error.details.page > 1 && refusal.error.details.page <= 12, 'the page where the budget ran out is named')
+
+  // Mislabelled either way, the bytes decide: a PNG sent as application/pdf is read as the PNG.
+  const png = await fetch(`${url}/recognize`, { method: 'POST', body: readFileSync(join(OCR, 'samples', 'fox.png')), headers: { 'content-type': 'application/pdf' } })
+  const pngAnswer = (await png.json()) as { text?: string; error?: unknown }
+  assert.equal(png.status, 200, JSON.stringify(pngAnswer))
+  assert.match(pngAnswer.text ?? '', /fox/i)
+  const pdfAsPng = await fetch(`${url}/recognize`, { method: 'POST', body: buildPdf('0 0 612 792', HELLO), headers: { 'content-type': 'image/png' } })
+  assert.equal(((await pdfAsPng.json()) as { text?: string }).text, 'Hello world')
 
   const script = buildPdf('0 0 612 792', HELLO, '/OpenAction 6 0 R /Names << /JavaScript << /Names [(x) 6 0 R] >> >> ', ['<< /S /JavaScript /JS (while\\(true\\){}) >>'])
   const { status, body } = await post(script)
