@@ -2,6 +2,7 @@
  * A package uploaded as multipart/form-data (what a browser form sends): the first file part is
  * streamed straight to the package store, never held in memory. The fields before it (text, or a
  * small file part named `signature`, up to 16 KiB) are handed to `store` with it; later ones are ignored.
+ * A field given twice before the file is refused (E_BODY_INVALID naming it).
  */
 import type { Readable } from 'node:stream'
 import busboy from 'busboy'
@@ -23,16 +24,21 @@ export function readMultipartFile<T>(body: Readable, contentType: string, store:
     let stored: Promise<T> | undefined
     const fields: Record<string, string> = Object.create(null) as Record<string, string>
     let before = Promise.resolve()
-    parser.on('field', (name, value) => { if (!stored) fields[name] = value })
+    let repeated: string | undefined
+    // A field given twice is refused rather than read as one of its values: the sender meant one of them.
+    parser.on('field', (name, value) => { if (stored) return; if (Object.hasOwn(fields, name)) repeated ??= name; fields[name] = value })
     parser.on('file', (field, file, info) => {
       if (stored) return void file.resume()
       if (field === 'signature') return void (before = readSmallPart(file).then((text) => { fields[field] = text }))
-      stored = before.then(() => store(file, info.filename || undefined, { ...fields }))
+      stored = before.then(() => {
+        if (repeated !== undefined) throw createGatewayError('E_BODY_INVALID', `the multipart field "${repeated}" is given more than once; give it once`, { path: `/${repeated}` })
+        return store(file, info.filename || undefined, { ...fields })
+      })
       stored.then(resolve, (error: unknown) => { body.unpipe(parser); body.resume(); reject(error) })
     })
     parser.on('error', (error: Error) => reject(createGatewayError('E_BODY_INVALID', `the multipart body cannot be read: ${error.message}`)))
     parser.on('close', () => {
-      if (!stored) reject(createGatewayError('E_BODY_INVALID', 'the multipart body holds no file: send the package zip as a file field'))
+      if (!stored) reject(createGatewayError('E_BODY_INVALID', 'the multipart body holds no file: send the zip as a file field, after the other fields'))
     })
     body.pipe(parser)
   })

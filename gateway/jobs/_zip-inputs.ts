@@ -2,11 +2,11 @@
  * A zip of files, one job input each: checked and unpacked into a folder of its own before the
  * job exists. Entries are taken in path order (directories and macOS `__MACOSX/` resource forks
  * skipped) and written as `<index>` files, so no name inside the zip ever becomes a path here. A
- * zip that cannot be read, holds no file, too many, an encrypted entry, or an entry or total over
- * its limit is refused whole (E_JOB_ZIP_INVALID or E_JOB_TOO_MANY_INPUTS), and its folder removed.
+ * zip that cannot be read, holds no file, too many (its directory's own count is checked before the
+ * directory is read), an encrypted entry, or an entry or total over its limit is refused whole (E_JOB_ZIP_INVALID or E_JOB_TOO_MANY_INPUTS), and its folder removed.
  */
 import { createWriteStream } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, open, rm } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -43,11 +43,48 @@ function limitBytes(limit: number, name: string, budget: { used: number; max: nu
   })
 }
 
+/** Entries the directory may list per input allowed: a file, its `__MACOSX/` resource fork and a folder. */
+const ENTRIES_PER_INPUT = 3
+
+/**
+ * How many entries the zip's end-of-central-directory record (zip64's when it defers to it) says
+ * the directory holds (APPNOTE.TXT 4.3.16, 4.3.14), read from the file's tail alone; undefined
+ * when there is no such record (the reader then says what is wrong).
+ */
+async function readEntryCount(zipPath: string): Promise<number | undefined> {
+  const file = await open(zipPath, 'r')
+  try {
+    const { size } = await file.stat()
+    const tailLength = Math.min(size, 22 + 0xffff)
+    const tail = Buffer.alloc(tailLength)
+    await file.read(tail, 0, tailLength, size - tailLength)
+    const at = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+    if (at === -1 || at + 22 > tail.length) return undefined
+    const count = tail.readUInt16LE(at + 10)
+    if (count !== 0xffff && tail.readUInt32LE(at + 16) !== 0xffffffff) return count
+    // Zip64: the locator 20 bytes before points at the zip64 record, whose count is 8 bytes.
+    if (at < 20 || tail.readUInt32LE(at - 20) !== 0x07064b50) return count
+    const record = Buffer.alloc(40)
+    const { bytesRead } = await file.read(record, 0, 40, Number(tail.readBigUInt64LE(at - 12)))
+    if (bytesRead < 40 || record.readUInt32LE(0) !== 0x06064b50) return count
+    return Number(record.readBigUInt64LE(32))
+  } finally {
+    await file.close()
+  }
+}
+
 /**
  * Unpacks `zipPath` into `dir` (created here) and returns one input per file; on any problem `dir` is removed.
  * @example const inputs = await unpackZipInputs('/data/jobs/.upload-1.zip', '/data/jobs/.partial-1', limits)
  */
 export async function unpackZipInputs(zipPath: string, dir: string, limits: ZipLimits): Promise<NewInput[]> {
+  // The reader builds an object per entry before any is counted: 10 million empty entries fit in a
+  // zip under the body limit and would take gigabytes. The directory's own count is checked first.
+  const entries = await readEntryCount(zipPath)
+  const maxEntries = limits.maxInputs * ENTRIES_PER_INPUT + 100
+  if (entries !== undefined && entries > maxEntries) {
+    throw createGatewayError('E_JOB_TOO_MANY_INPUTS', `the zip's directory lists ${entries} entries; a job takes at most ${limits.maxInputs} files (${maxEntries} entries with folders and __MACOSX/)`, { details: { entries, limit: limits.maxInputs, maxEntries } })
+  }
   let directory: unzipper.CentralDirectory
   try {
     directory = await unzipper.Open.file(zipPath)

@@ -58,7 +58,7 @@ export function openJobs(parts: JobsParts): Jobs {
   }
   const service = new JobService({ store, runner: lazy, deployer: parts.deployer, guarded: parts.guarded, options, jobsDir })
   return {
-    routes: createJobRoutes(service, store, lazy, options.maxJobBytes),
+    routes: createJobRoutes(service, store, lazy, options),
     options,
     start(gatewayUrl, upstreamTimeoutMs) {
       runner = new JobRunner({ store, inputsDir: (id) => service.inputsDir(id), gatewayUrl, upstreamTimeoutMs, waitReadyMs: options.waitReadyMs, ...(parts.logError ? { logError: parts.logError } : {}) })

@@ -10,16 +10,22 @@ export interface JobOptions {
   maxConcurrency?: number
   /** Bytes of one file of a zip job (FERRY_JOB_MAX_INPUT_BYTES, default 64 MiB). */
   maxInputBytes?: number
-  /** Bytes of a job's body: the JSON, or the zip and what it inflates to (FERRY_JOB_MAX_BYTES, default 1 GiB). */
+  /** Bytes of a zip job's body, and of what its files inflate to (FERRY_JOB_MAX_BYTES, default 1 GiB). */
   maxJobBytes?: number
+  /**
+   * Bytes of a JSON job's body (FERRY_JOB_MAX_JSON_BYTES, default 64 MiB). Smaller than a zip's: the
+   * JSON is parsed whole in the gateway's own thread, and 500 MB of `[0,0,…]` would hold it for
+   * seconds and take gigabytes of heap; files go in a zip.
+   */
+  maxJsonBytes?: number
   /** How long an input waits through 503s for a ready replica (FERRY_JOB_WAIT_READY_MS, default 120 s). */
   waitReadyMs?: number
 }
 
 export type ResolvedJobOptions = Readonly<Required<JobOptions>> & { readonly defaultConcurrency: number }
 
-const DEFAULTS: Required<JobOptions> = { maxInputs: 10_000, maxConcurrency: 32, maxInputBytes: 64 * 1024 * 1024, maxJobBytes: 1024 * 1024 * 1024, waitReadyMs: 120_000 }
-const VARIABLES: Record<keyof JobOptions, string> = { maxInputs: 'FERRY_JOB_MAX_INPUTS', maxConcurrency: 'FERRY_JOB_MAX_CONCURRENCY', maxInputBytes: 'FERRY_JOB_MAX_INPUT_BYTES', maxJobBytes: 'FERRY_JOB_MAX_BYTES', waitReadyMs: 'FERRY_JOB_WAIT_READY_MS' }
+const DEFAULTS: Required<JobOptions> = { maxInputs: 10_000, maxConcurrency: 32, maxInputBytes: 64 * 1024 * 1024, maxJobBytes: 1024 * 1024 * 1024, maxJsonBytes: 64 * 1024 * 1024, waitReadyMs: 120_000 }
+const VARIABLES: Record<keyof JobOptions, string> = { maxInputs: 'FERRY_JOB_MAX_INPUTS', maxConcurrency: 'FERRY_JOB_MAX_CONCURRENCY', maxInputBytes: 'FERRY_JOB_MAX_INPUT_BYTES', maxJobBytes: 'FERRY_JOB_MAX_BYTES', maxJsonBytes: 'FERRY_JOB_MAX_JSON_BYTES', waitReadyMs: 'FERRY_JOB_WAIT_READY_MS' }
 
 /** @example resolveJobOptions({}, process.env).maxInputs // 10000 */
 export function resolveJobOptions(options: JobOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedJobOptions {

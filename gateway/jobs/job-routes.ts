@@ -11,6 +11,7 @@ import { createGatewayError } from '../errors.js'
 import { readLimitedBody } from '../_json-body.js'
 import { readMultipartFile } from '../_multipart-upload.js'
 import { queryFlag, queryInteger, queryString } from '../_query.js'
+import type { ResolvedJobOptions } from './job-options.js'
 import type { JobControl } from './job-runner.js'
 import type { JobService, JobSpec } from './job-service.js'
 import type { JobStore } from './job-store.js'
@@ -21,9 +22,11 @@ const PAGE = 500
 /** While following a running job with no new result, how often its status is read again. */
 const FOLLOW_POLL_MS = 1000
 
+/** The id in the path; one that is not an id at all (`abc`, `1.5`) is E_JOB_NOT_FOUND naming what was sent. */
 function jobId(c: Context): number {
   const raw = c.req.param('id') ?? ''
-  return /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN
+  if (/^\d{1,15}$/.test(raw)) return Number(raw)
+  throw createGatewayError('E_JOB_NOT_FOUND', `"${raw.slice(0, 40)}" is not a job id: ids are whole numbers from 1`, { details: { id: raw.slice(0, 40) } })
 }
 
 function readConcurrency(value: string | undefined): number | undefined {
@@ -32,7 +35,14 @@ function readConcurrency(value: string | undefined): number | undefined {
 }
 
 async function readJsonJob(c: Context, maxBytes: number): Promise<{ spec: JobSpec; inputs: unknown[] }> {
-  const text = (await readLimitedBody(c, maxBytes)).toString('utf8')
+  let bytes: Buffer
+  try {
+    bytes = await readLimitedBody(c, maxBytes)
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'E_PAYLOAD_TOO_LARGE') throw error
+    throw createGatewayError('E_PAYLOAD_TOO_LARGE', `a JSON job's body may be up to ${maxBytes} bytes (FERRY_JOB_MAX_JSON_BYTES); send larger inputs as files in a zip`, { details: { limit: maxBytes, variable: 'FERRY_JOB_MAX_JSON_BYTES' } })
+  }
+  const text = bytes.toString('utf8')
   let body: unknown
   try { body = JSON.parse(text) } catch (error) { throw createGatewayError('E_BODY_INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`) }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw createGatewayError('E_BODY_INVALID', 'the body must be a JSON object {model, endpoint, inputs}', { path: '/' })
@@ -44,14 +54,15 @@ async function readJsonJob(c: Context, maxBytes: number): Promise<{ spec: JobSpe
 }
 
 /** Mounted at /api. */
-export function createJobRoutes(jobs: JobService, store: JobStore, runner: JobControl, maxJobBytes: number): Hono<AuthEnv> {
+export function createJobRoutes(jobs: JobService, store: JobStore, runner: JobControl, limits: Pick<ResolvedJobOptions, 'maxJobBytes' | 'maxJsonBytes'>): Hono<AuthEnv> {
+  const { maxJobBytes, maxJsonBytes } = limits
   const api = new Hono<AuthEnv>()
 
   api.post('/jobs', async (c) => {
     const type = c.req.header('content-type') ?? ''
     const createdBy = c.get('principal')?.name
     if (/^application\/json\b/i.test(type)) {
-      const { spec, inputs } = await readJsonJob(c, maxJobBytes)
+      const { spec, inputs } = await readJsonJob(c, maxJsonBytes)
       const job = jobs.submitJson(spec, inputs, createdBy)
       c.set('auditTarget', `job ${job.id}`)
       return c.json(jobs.view(job.id), 201)
@@ -62,13 +73,20 @@ export function createJobRoutes(jobs: JobService, store: JobStore, runner: JobCo
     if (declared > maxJobBytes) throw createGatewayError('E_PAYLOAD_TOO_LARGE', `the zip is ${declared} bytes; a job's limit is ${maxJobBytes}`, { details: { limit: maxJobBytes } })
     const raw = c.req.raw.body
     if (!raw) throw createGatewayError('E_JOB_ZIP_INVALID', 'the body is empty: send a zip of files, one input each')
+    for (const name of ['model', 'endpoint', 'concurrency']) {
+      if ((c.req.queries(name)?.length ?? 0) > 1) throw createGatewayError('E_QUERY_INVALID', `${name} is given more than once in the query; give it once`, { details: { parameter: name } })
+    }
     const stream = Readable.fromWeb(raw as never)
     const fromQuery: JobSpec = { model: queryString(c, 'model') as string, endpoint: queryString(c, 'endpoint') as string, concurrency: readConcurrency(queryString(c, 'concurrency')) }
     let job
     if (multipart) {
-      job = await readMultipartFile(stream, type, (file, _name, fields) => jobs.submitZip({
-        model: fields['model'] ?? fromQuery.model, endpoint: fields['endpoint'] ?? fromQuery.endpoint, concurrency: readConcurrency(fields['concurrency']) ?? fromQuery.concurrency,
-      }, file, createdBy))
+      job = await readMultipartFile(stream, type, (file, _name, fields) => {
+        // Fields after the file are not read (the file streams to disk as it comes): say so, rather than only "required".
+        if (fields['model'] === undefined && fromQuery.model === undefined) throw createGatewayError('E_BODY_INVALID', '"model" is required: send the model, endpoint and concurrency fields before the file', { path: '/model' })
+        return jobs.submitZip({
+          model: fields['model'] ?? fromQuery.model, endpoint: fields['endpoint'] ?? fromQuery.endpoint, concurrency: readConcurrency(fields['concurrency']) ?? fromQuery.concurrency,
+        }, file, createdBy)
+      })
     } else {
       jobs.check(fromQuery)
       job = await jobs.submitZip(fromQuery, stream, createdBy)

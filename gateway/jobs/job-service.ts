@@ -13,7 +13,8 @@ import type { Deployer } from '../../deployer/index.js'
 import { createGatewayError } from '../errors.js'
 import { type JobRecord, type JobStore, type NewInput } from './job-store.js'
 import type { ResolvedJobOptions } from './job-options.js'
-import type { JobControl } from './job-runner.js'
+import { parseModelPath } from '../proxy/_path.js'
+import { modelPath, type JobControl } from './job-runner.js'
 import { unpackZipInputs } from './_zip-inputs.js'
 
 export interface JobSpec { model: string; endpoint: string; concurrency?: number | undefined }
@@ -44,6 +45,19 @@ export interface JobServiceParts {
   jobsDir: string
 }
 
+/**
+ * One JSON input as the text it is sent as. JSON.parse reads any depth, JSON.stringify recurses:
+ * an input nested some thousands deep (`[[[[…]]]]`) is refused here, naming it, rather than a 500.
+ */
+function storeInput(value: unknown, index: number): string {
+  try {
+    return JSON.stringify(value ?? null)
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+    throw createGatewayError('E_BODY_INVALID', `input ${index} is nested too deeply to be sent on; flatten it, or send it as a file in a zip`, { path: `/inputs/${index}` })
+  }
+}
+
 export class JobService {
   constructor(private readonly parts: JobServiceParts) {
     mkdirSync(parts.jobsDir, { recursive: true, mode: 0o700 })
@@ -67,8 +81,15 @@ export class JobService {
     }
     const at = spec.model.indexOf('@')
     const name = at === -1 ? spec.model : spec.model.slice(0, at)
+    // The proxy's own rule on the URL each input will be sent to: what it would refuse on every
+    // input (E_PROXY_PATH_INVALID: "echo@", an encoded "..", "/", "\\") is refused here, once.
+    const proxied = parseModelPath(modelPath(spec.model, endpoint))
+    if (proxied && !proxied.ok) {
+      const atFault = parseModelPath(modelPath(spec.model, '/'))?.ok === false ? '/model' : '/endpoint'
+      throw createGatewayError('E_BODY_INVALID', `${atFault === '/model' ? `"${spec.model}"` : `"${spec.endpoint}"`} would be refused by the proxy on every input: ${proxied.reason}`, { path: atFault })
+    }
     // An unknown model or version is the deployer's 404 (E_MODEL_NOT_FOUND / E_VERSION_NOT_FOUND), listing what exists.
-    const target = deployer.resolveTarget(name, at === -1 ? 'latest' : spec.model.slice(at + 1) || 'latest')
+    const target = deployer.resolveTarget(name, at === -1 ? 'latest' : spec.model.slice(at + 1))
     const listed = (target.descriptor.api?.endpoints ?? []).filter((e) => e.method === 'POST').map((e) => e.path)
     const path = endpoint.split('?')[0]
     if ((target.descriptor.api?.endpoints?.length ?? 0) > 0 && !listed.includes(path!)) {
@@ -87,7 +108,7 @@ export class JobService {
   submitJson(spec: JobSpec, inputs: unknown[], createdBy?: string): JobRecord {
     const checked = this.check(spec)
     this.checkCount(inputs.length)
-    const stored: NewInput[] = inputs.map((value) => { const body = JSON.stringify(value ?? null); return { body, size: Buffer.byteLength(body) } })
+    const stored: NewInput[] = inputs.map((value, index) => { const body = storeInput(value, index); return { body, size: Buffer.byteLength(body) } })
     const job = this.parts.store.create({ ...checked, kind: 'json', ...(createdBy ? { createdBy } : {}) }, stored)
     this.parts.runner.start(job)
     return job

@@ -42,6 +42,21 @@ function errorReturn(code: GatewayErrorCode, message: string, details?: Record<s
   return `return ${error.status} ${literal(JSON.stringify(error.toJSON()).replace(/\$/g, '\\u0024'))};`
 }
 
+/** An address nginx may be given in `server host:port` (an IPv4/IPv6 literal or a host name). */
+const SAFE_HOST = /^(?:[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+)$/
+
+/** The version a rollout on `latest` sends to (`split`) or copies to (`mirror`), when there is one. */
+function rolloutVersion(model: ModelRoute, selector: string, kind: 'split' | 'mirror'): VersionRoute | undefined {
+  const name = selector === 'latest' ? model.rollout?.[kind]?.version : undefined
+  return name === undefined ? undefined : model.versions[name]
+}
+
+/** True when every name of `route` that the configuration spells out is a plain token (absent: nothing to write). */
+function isRenderable(route: VersionRoute | undefined): boolean {
+  if (!route) return true
+  return SAFE.test(route.version) && SAFE.test(route.ref.replace('@', '')) && route.endpoints.every((e) => SAFE_HOST.test(e.host) && Number.isInteger(e.port) && e.port > 0 && e.port < 65536)
+}
+
 /**
  * @example renderNginxConfig(publisher.current(), { listen: { host: '127.0.0.1', port: 8080 }, nodePort: 41000, ... })
  */
@@ -68,6 +83,9 @@ export function renderNginxConfig(table: RoutingTable, options: NginxRenderOptio
       if (!SAFE.test(selector)) continue
       const route = model.versions[version]
       if (!route || route.endpoints.length === 0 || route.gatewayPaths.length > 0) continue // Node answers (503, a Gradio app)
+      // Every name written into the configuration is checked here, whatever was checked upstream: a
+      // version (the one an alias names, a canary's, a shadow's) or an address that is not plain is left to Node.
+      if (!isRenderable(route) || !isRenderable(rolloutVersion(model, selector, 'split')) || !isRenderable(rolloutVersion(model, selector, 'mirror'))) continue
       const prefixes = [`/models/${model.name}@${selector}`, ...(selector === 'latest' ? [`/models/${model.name}`] : [])]
       for (const prefix of prefixes) locations.push(renderLocation(model, route, prefix, selector === 'latest' ? model.rollout : null, upstreamFor, maps, options))
     }

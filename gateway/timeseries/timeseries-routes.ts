@@ -21,6 +21,9 @@ export interface TimeseriesView {
 const RANGE_NAMES = Object.keys(RANGES) as RangeName[]
 
 function readRange(c: Context): RangeName {
+  // `range=15m&range=24h` is refused rather than read as its first value: the client meant one of them.
+  const given = c.req.queries('range') ?? []
+  if (given.length > 1) throw createGatewayError('E_QUERY_INVALID', `range is given ${given.length} times; give it once`, { details: { parameter: 'range', allowed: RANGE_NAMES } })
   const value = queryString(c, 'range') ?? '1h'
   if (!Object.hasOwn(RANGES, value)) {
     throw createGatewayError('E_QUERY_INVALID', `range must be one of ${RANGE_NAMES.join(', ')}, not "${value.slice(0, 40)}"`, { details: { parameter: 'range', allowed: RANGE_NAMES } })

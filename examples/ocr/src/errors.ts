@@ -14,6 +14,7 @@ export const OCR_ERRORS = Object.freeze({
   E_PDF_INVALID: { status: 400, message: 'The body is not a readable PDF: not a PDF at all, truncated or corrupt.' },
   E_PDF_ENCRYPTED: { status: 422, message: 'The PDF is protected by a password; send it decrypted.' },
   E_PDF_TOO_MANY_PAGES: { status: 413, message: 'The PDF has more pages than are accepted.' },
+  E_HIGHLIGHT_TOO_LARGE: { status: 413, message: 'The highlighted pages would make the answer too large: ask without ?highlight=1, or send fewer pages.' },
   E_BODY_TOO_LARGE: { status: 413, message: 'The body is too large.' },
   E_MULTIPART_INVALID: { status: 400, message: 'The multipart body could not be read.' },
   E_MULTIPART_NO_IMAGE: { status: 400, message: 'The multipart body has no file field "image" (or "file", "document").' },

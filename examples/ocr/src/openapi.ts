@@ -100,7 +100,7 @@ export function buildOpenApiDocument(version: string, maxPdfPages: number): obje
           responses: {
             '200': { description: 'The text and its words.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Recognition' } } } },
             '400': errorResponse('Empty body, not an image, corrupt or empty (0×0) image, not a readable PDF (E_PDF_INVALID), or a multipart body without "image".'),
-            '413': errorResponse('Body over the size limit, image dimensions over the limits (read from the header, before decoding), or a PDF with too many pages (E_PDF_TOO_MANY_PAGES).'),
+            '413': errorResponse('Body over the size limit, image dimensions over the limits (read from the header, before decoding), a PDF with too many pages (E_PDF_TOO_MANY_PAGES), or highlighted pages over 64 MiB of PNG (E_HIGHLIGHT_TOO_LARGE).'),
             '415': errorResponse('A content-type other than image/png, image/jpeg, application/pdf or multipart/form-data.'),
             '422': errorResponse('A password-protected PDF (E_PDF_ENCRYPTED).'),
             '503': errorResponse('The workers are still loading.'),

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { OcrError } from './errors.js'
 import { drawWordBoxes } from './highlight.js'
 import { sendJson } from './http-reply.js'
-import { readImageHeader } from './image-header.js'
+import { readImageHeader, sniffImageFormat } from './image-header.js'
 import { encodeRgbPng } from './png-encoder.js'
 import { decodeImage } from './raster.js'
 import type { RecognizerPool } from './recognizer-pool.js'
@@ -41,7 +41,8 @@ export async function handleRecognize(req: IncomingMessage, res: ServerResponse,
   const { bytes, mediaType } = await readImageUpload(req)
   if (!context.pool.isReady()) throw new OcrError('E_NOT_READY')
   const wantsHighlight = TRUE_VALUES.has((url.searchParams.get('highlight') ?? '').toLowerCase())
-  if (isPdf(bytes) || PDF_TYPES.has(mediaType)) {
+  // The bytes decide, as for a PDF sent as image/png: a PNG or JPEG labelled application/pdf is read as the image it is.
+  if (isPdf(bytes) || (PDF_TYPES.has(mediaType) && sniffImageFormat(bytes) === null)) {
     return handlePdf(res, { bytes, wantsHighlight, requestId: readRequestId(req), startedAt }, context)
   }
   const header = readImageHeader(bytes)

@@ -1,17 +1,20 @@
 /**
  * Rendering a PDF page to pixels with pdfjs-dist on an @napi-rs/canvas canvas (Skia, native), for
  * recognising a scanned page and for drawing the highlighted page: at RENDER_SCALE (144 dpi), or
- * less for a page so large that it would pass MAX_RENDER_PIXELS.
+ * less for a page so large that it would pass MAX_RENDER_PIXELS or a side MAX_RENDER_SIDE.
  */
 import { createCanvas, type Canvas } from '@napi-rs/canvas'
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs'
 import { pickColour } from '../highlight.js'
+import { MAX_SIDE } from '../image-header.js'
 import type { RecognizedWord } from '../recognition.js'
 
 /** 2 × 72 dpi: 144 dpi, where tesseract reads body text well. */
 export const RENDER_SCALE = 2
 /** The most pixels one rendered page may have (16 MP: 64 MB of RGBA). */
 export const MAX_RENDER_PIXELS = 16_000_000
+/** The longest side of a rendered page: an image's own limit, so a strip-shaped page (1 × 100,000 pt) is not a 200,000-pixel strip tesseract cannot read. */
+export const MAX_RENDER_SIDE = MAX_SIDE
 
 /**
  * The scale `page` is rendered at, and its size there in whole pixels.
@@ -21,7 +24,8 @@ export const MAX_RENDER_PIXELS = 16_000_000
 export function renderSize(page: PDFPageProxy): { scale: number; width: number; height: number } {
   const natural = page.getViewport({ scale: 1 })
   const area = Math.max(1, natural.width * natural.height)
-  const scale = Math.min(RENDER_SCALE, Math.sqrt(MAX_RENDER_PIXELS / area))
+  const side = Math.max(1, natural.width, natural.height)
+  const scale = Math.min(RENDER_SCALE, Math.sqrt(MAX_RENDER_PIXELS / area), MAX_RENDER_SIDE / side)
   const viewport = page.getViewport({ scale })
   return { scale, width: Math.max(1, Math.floor(viewport.width)), height: Math.max(1, Math.floor(viewport.height)) }
 }

@@ -14,6 +14,12 @@ import { readTextLayer } from './text-layer.js'
 
 export type PageSource = 'text-layer' | 'ocr'
 
+/**
+ * The PNG bytes of all highlighted pages of one answer, at most. A page of noise at 16 MP is a
+ * ~7 MB PNG; 50 of them, base64 in one JSON answer, would pass the longest string V8 can make.
+ */
+export const MAX_HIGHLIGHT_BYTES = 64 * 1024 * 1024
+
 export interface PageRecognition extends Recognition {
   /** 1-based. */
   page: number
@@ -83,11 +89,17 @@ export async function recognizePdf(pdf: PDFDocumentProxy, options: PdfRecognitio
   const pages = new Array<RecognizedPage>(pdf.numPages)
   let next = 1
   let failed = false
+  let highlightBytes = 0
   const lane = async (): Promise<void> => {
     while (!failed && next <= pdf.numPages) {
       const number = next++
       try {
-        pages[number - 1] = await recognizePage(pdf, number, options)
+        const page = await recognizePage(pdf, number, options)
+        highlightBytes += page.highlightPng?.length ?? 0
+        if (highlightBytes > MAX_HIGHLIGHT_BYTES) {
+          throw new OcrError('E_HIGHLIGHT_TOO_LARGE', `The highlighted pages pass ${MAX_HIGHLIGHT_BYTES} bytes of PNG at page ${number}; ask without ?highlight=1, or send fewer pages.`, { details: { page: number, limitBytes: MAX_HIGHLIGHT_BYTES } })
+        }
+        pages[number - 1] = page
       } catch (error) {
         failed = true
         throw error
