@@ -74,7 +74,7 @@ test('the overview sparkline and the model page charts show real traffic, at des
       await markers.getByText('alias: latest → 1.1.0').first().waitFor()
       assert.ok(await rate.locator('.u-legend').isVisible(), 'the legend names each version')
       await saveScreenshot(page, `dashboards-model-${label}`)
-      await page.getByText('24 hours').click()
+      await page.getByText('24 hours', { exact: true }).click()
       await page.getByText(/one point per minute/).waitFor()
       assert.match(await rate.getAttribute('aria-label') ?? '', /1\.1\.0: last [\d.]+\/s, peak [1-9]/)
       const width = await measureWidth(page)

@@ -42,8 +42,14 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
     private readonly capture: Pick<Capture, 'add'> | undefined,
   ) {}
 
-  /** The answer's content type as the replica sent it (for body capture), once answered. */
-  contentType: string | null = null
+  #raw: Buffer[] | null = null
+
+  /** The answer's content type as the replica sent it (for body capture), once answered; read from the raw headers only when asked. */
+  get contentType(): string | null {
+    const raw = this.#raw ?? []
+    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.length === 12 && raw[i]!.toString('latin1').toLowerCase() === 'content-type') return raw[i + 1]!.toString('latin1')
+    return null
+  }
 
   /** The client left: stop the upstream exchange. */
   cancel(): void {
@@ -62,7 +68,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
     if (this.#settled) return false
     this.#answered = true
     this.#resume = resume
-    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.length === 12 && raw[i]!.toString('latin1').toLowerCase() === 'content-type') this.contentType = raw[i + 1]!.toString('latin1')
+    this.#raw = raw
     const { headers, eventStream } = answerHeaderList(raw, SET_BY_PROXY, this.csp)
     headers.push(...this.meta)
     // Before the status line: answering may decide the connection closes after it (Connection: close).

@@ -36,6 +36,8 @@ export function trackDeploy(ref: string, name: string, options: TrackOptions = {
   /** The furthest step the version reached in this deploy (-1: none yet). */
   let reached = -1
   let failed = false
+  /** A state event of this deploy arrived: until then a "failed" in the instance list is the previous deploy's. */
+  let sawEvent = false
   const at = ref.lastIndexOf('@')
   const version = ref.slice(at + 1)
 
@@ -56,6 +58,7 @@ export function trackDeploy(ref: string, name: string, options: TrackOptions = {
 
   const unwatchEvents = watchEvents((event) => {
     if (event.name !== name || event.version !== version || event.type !== 'state' || !event.state) return
+    sawEvent = true
     const index = STEPS.indexOf(event.state)
     if (index > reached && !settled) reached = index
   }, options.afterEventId)
@@ -63,6 +66,9 @@ export function trackDeploy(ref: string, name: string, options: TrackOptions = {
   const unwatch = watchInstances((list) => {
     const instance = list.find((i) => i.ref === ref)
     if (!instance) return
+    // Deploying a version that failed before, the list may still show that failure; this deploy's own
+    // events (replayed from before it was sent) say which step it reached, so a failure waits for them.
+    if (instance.state === 'failed' && !sawEvent) return
     const index = STEPS.indexOf(instance.state)
     if (index > reached && !settled) reached = index
     if (reached < 0 && options.initial) reached = Math.max(STEPS.indexOf(options.initial), 0)
