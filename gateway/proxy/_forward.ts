@@ -42,14 +42,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
     private readonly capture: Pick<Capture, 'add'> | undefined,
   ) {}
 
-  #raw: Buffer[] | null = null
-
-  /** The answer's content type as the replica sent it (for body capture), once answered; read from the raw headers only when asked. */
-  get contentType(): string | null {
-    const raw = this.#raw ?? []
-    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.length === 12 && raw[i]!.toString('latin1').toLowerCase() === 'content-type') return raw[i + 1]!.toString('latin1')
-    return null
-  }
+  /** The answer's content type as the replica sent it (for body capture), once answered. */
+  contentType: string | null = null
 
   /** The client left: stop the upstream exchange. */
   cancel(): void {
@@ -68,11 +62,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
     if (this.#settled) return false
     this.#answered = true
     this.#resume = resume
-    this.#raw = raw
-    const { headers, eventStream } = answerHeaderList(raw, SET_BY_PROXY, this.csp)
+    const { headers, contentType } = answerHeaderList(raw, SET_BY_PROXY, this.csp)
+    this.contentType = contentType
     headers.push(...this.meta)
     // Before the status line: answering may decide the connection closes after it (Connection: close).
-    this.events.answered(statusCode, eventStream)
+    this.events.answered(statusCode, contentType?.startsWith('text/event-stream') ?? false)
     this.res.writeHead(statusCode, headers)
     return true
   }

@@ -78,25 +78,28 @@ export function upstreamHeaderList(req: IncomingMessage, context: { port: number
   return out
 }
 
-/** The answer's headers for the client as a flat list: hop-by-hop and `skip` dropped, `csp` merged into Content-Security-Policy. */
-export function answerHeaderList(raw: Buffer[], skip: ReadonlySet<string>, csp: string): { headers: string[]; eventStream: boolean } {
+/**
+ * The answer's headers for the client as a flat list: hop-by-hop and `skip` dropped, `csp` merged
+ * into Content-Security-Policy; with the answer's content type (null when it sent none).
+ */
+export function answerHeaderList(raw: Buffer[], skip: ReadonlySet<string>, csp: string): { headers: string[]; contentType: string | null } {
   const out: string[] = []
   let connection = ''
   let theirs = ''
-  let eventStream = false
+  let contentType: string | null = null
   for (let i = 0; i < raw.length; i += 2) {
     const key = raw[i]!.toString('latin1').toLowerCase()
     const value = raw[i + 1]!.toString('latin1')
     if (key === 'connection') connection = connection ? `${connection},${value}` : value
     else if (key === 'content-security-policy') theirs = theirs ? `${theirs}, ${value}` : value
     else if (!HOP_BY_HOP.has(key) && !skip.has(key)) {
-      if (key === 'content-type' && value.startsWith('text/event-stream')) eventStream = true
+      if (key === 'content-type') contentType = value
       out.push(key, value)
     }
   }
   // Policies joined by commas are each enforced (CSP 3, serialized-policy-list).
   out.push('content-security-policy', theirs ? `${theirs}, ${csp}` : csp)
-  return { headers: connection ? dropNamed(out, connection) : out, eventStream }
+  return { headers: connection ? dropNamed(out, connection) : out, contentType }
 }
 
 /** `list` without the headers a Connection header names (RFC 9110 §7.6.1). */

@@ -256,12 +256,12 @@ function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
   if (!req.complete) res.shouldKeepAlive = false
 }
 
-/** The request body as undici reads it, counted into the record on the way. */
 /** One sink for the bytes of a body that a mirror and body capture may both want. */
 function tee(a: Pick<Capture, 'add'> | undefined, b: Pick<Capture, 'add'> | undefined): Pick<Capture, 'add'> | undefined {
   return a && b ? { add: (chunk) => { a.add(chunk); b.add(chunk) } } : a ?? b
 }
 
+/** The request body as undici reads it, counted into the record on the way. */
 async function* countBytes(req: IncomingMessage, record: ProxyRecord, capture?: Pick<Capture, 'add'>): AsyncGenerator<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     record.requestBytes += chunk.length
