@@ -34,7 +34,7 @@ import { openTrackingDatabase } from './tracking-db.js'
 import { loadTrackingTokens } from './tracking-token.js'
 import { openTrustedKeys } from './trust/trusted-keys.js'
 import { openJobs, type JobOptions } from './jobs/index.js'
-import { openTimeseries, type Timeseries } from './timeseries/index.js'
+import { openTimeseries } from './timeseries/index.js'
 import { createPipelineHandler, createStepCaller } from './pipelines/index.js'
 import type { Descriptor } from '../descriptors/descriptor.js'
 import type { SigningPolicy } from './trust/upload-signature.js'
@@ -184,57 +184,36 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   const tokens = await loadTrackingTokens(resolved.dataDir)
   const { token, source } = await loadAdminToken(resolved.dataDir, resolved.token)
   const auth = openAuth(resolved.dataDir, { sessionTtlMs: resolved.sessionTtlMs })
-  let db: ReturnType<typeof openTrackingDatabase>
-  try {
-    db = openTrackingDatabase(resolved.dataDir)
-  } catch (error) {
-    auth.db.close()
-    throw error
+  const logError = (message: string) => process.stderr.write(`ferry: ${message}\n`)
+  // Each part opened is closed again, newest first, when a later one fails to open.
+  const undo: Array<() => unknown> = [() => auth.db.close()]
+  const open = async <T>(make: () => T | Promise<T>, close: (part: T) => unknown): Promise<T> => {
+    try {
+      const part = await make()
+      undo.unshift(() => close(part))
+      return part
+    } catch (error) {
+      for (const step of undo) await step()
+      throw error
+    }
   }
-  let historyDb: ReturnType<typeof openTrackingDatabase> | undefined
-  let deployer: Deployer
-  try {
-    historyDb = openTrackingDatabase(resolved.dataDir, 'history')
-    const trackingUrl = `${url}/api/runs`
-    deployer = await Deployer.open({
-      ...options.deployer,
-      dataDir: resolved.dataDir,
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.sandbox !== undefined ? { sandbox: options.sandbox } : {}),
-      // Under TLS, Node models trust the server's certificate for their tracking calls.
-      instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }), ...(resolved.tls ? { NODE_EXTRA_CA_CERTS: resolved.tls.cert } : {}) }),
-    })
-  } catch (error) {
-    historyDb?.close()
-    db.close()
-    auth.db.close()
-    throw error
-  }
-  let jobs: ReturnType<typeof openJobs>
-  try {
-    jobs = openJobs({
-      dataDir: resolved.dataDir, deployer, ...(options.jobs ? { options: options.jobs } : {}), ...(options.env ? { env: options.env } : {}),
-      guarded: (name) => deployer.inferenceTokenHash(name) !== undefined || auth.tokens.guardsModel(name),
-      logError: (message) => process.stderr.write(`ferry: ${message}\n`),
-    })
-  } catch (error) {
-    await deployer.close()
-    historyDb.close()
-    db.close()
-    auth.db.close()
-    throw error
-  }
-  let timeseries: Timeseries
-  try {
-    timeseries = openTimeseries({ dataDir: resolved.dataDir, sampleMs: resolved.timeseriesSampleMs, logError: (message) => process.stderr.write(`ferry: ${message}\n`) })
-  } catch (error) {
-    jobs.close()
-    await deployer.close()
-    historyDb.close()
-    db.close()
-    auth.db.close()
-    throw error
-  }
+  const db = await open(() => openTrackingDatabase(resolved.dataDir), (d) => d.close())
+  const historyDb = await open(() => openTrackingDatabase(resolved.dataDir, 'history'), (d) => d.close())
+  const trackingUrl = `${url}/api/runs`
+  const deployer = await open(() => Deployer.open({
+    ...options.deployer,
+    dataDir: resolved.dataDir,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.sandbox !== undefined ? { sandbox: options.sandbox } : {}),
+    // Under TLS, Node models trust the server's certificate for their tracking calls.
+    instanceEnv: ({ name, version }) => ({ FERRY_TRACKING_URL: trackingUrl, FERRY_TRACKING_TOKEN: tokens.issue({ model: name, version }), ...(resolved.tls ? { NODE_EXTRA_CA_CERTS: resolved.tls.cert } : {}) }),
+  }), (d) => d.close())
+  const jobs = await open(() => openJobs({
+    dataDir: resolved.dataDir, deployer, ...(options.jobs ? { options: options.jobs } : {}), ...(options.env ? { env: options.env } : {}),
+    guarded: (name) => deployer.inferenceTokenHash(name) !== undefined || auth.tokens.guardsModel(name),
+    logError,
+  }), (j) => j.close())
+  const timeseries = await open(() => openTimeseries({ dataDir: resolved.dataDir, sampleMs: resolved.timeseriesSampleMs, logError }), (t) => t.close())
   const tracking = { db, historyDb, tokens, runs: new RunStore(db, join(resolved.dataDir, 'runs')), requests: new RequestHistory(historyDb, { retain: resolved.requestHistory }) }
   const capture = new CaptureStore(resolved.dataDir)
   const observability = createObservability(deployer, readFerryVersion())
@@ -275,7 +254,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     table: () => routing.current(), caller: stepCaller, metrics: observability.metrics, runs: tracking.runs, traffic,
     descriptorOf: (name, version) => { const record = deployer.state.getVersion(name, version); return record ? deployer.state.getPackage(record.digest)?.descriptor as Descriptor | undefined : undefined },
     onResponse: (record) => requests.record(record),
-    logError: (message) => process.stderr.write(`ferry: ${message}\n`),
+    logError,
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
   return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller, capture }
