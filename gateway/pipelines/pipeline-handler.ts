@@ -136,12 +136,26 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     }
   }
 
+  // Most calls are not to a pipeline: the names served here are kept per table revision, so any
+  // other request costs a set lookup (and not even its path's parse while no pipeline is deployed).
+  let servedRevision = -1
+  let served = new Set<string>()
+  const servedHere = (table: RoutingTable): Set<string> => {
+    if (table.revision !== servedRevision) {
+      servedRevision = table.revision
+      served = new Set(Object.values(table.models).filter((m) => m.servedBy === 'gateway').map((m) => m.name))
+    }
+    return served
+  }
+
   return {
     handle(req, res) {
-      const parsed = parseModelPath(req.url ?? '/')
-      if (!parsed?.ok) return false
-      const { name, selector, upstreamPath } = parsed.value
       const table = options.table()
+      const names = servedHere(table)
+      if (names.size === 0) return false
+      const parsed = parseModelPath(req.url ?? '/')
+      if (!parsed?.ok || !names.has(parsed.value.name)) return false
+      const { name, selector, upstreamPath } = parsed.value
       const found = lookupRoute(table, name, selector)
       if (!found.ok || found.model.servedBy !== 'gateway') return false
       const queryAt = upstreamPath.indexOf('?')
