@@ -9,10 +9,14 @@ import { parsePointer, readTemplateOp } from '../../packager/pipeline/template.j
 /** An uploaded file, passed to a step as it came. */
 export class FileValue {
   readonly size: number
-  readonly sha256: string
+  #sha256: string | undefined
   constructor(readonly bytes: Buffer, readonly contentType: string, readonly name: string | null) {
     this.size = bytes.length
-    this.sha256 = createHash('sha256').update(bytes).digest('hex')
+  }
+
+  /** Hashed when first read (a template or a run reads it), not for every file a call passes on. */
+  get sha256(): string {
+    return (this.#sha256 ??= createHash('sha256').update(this.bytes).digest('hex'))
   }
 
   toJSON(): Record<string, unknown> {
