@@ -13,8 +13,6 @@ export interface RoutingSources {
   deployer: Pick<Deployer, 'state' | 'supervisor' | 'rollouts' | 'inferenceTokenHash'>
   /** sha256 (hex) of the named inference tokens of a model (gateway/auth/token-store.ts). */
   inferenceTokenHashes(model: string): string[]
-  /** Names the gateway serves itself with no process (pipelines); each gets `servedBy: 'gateway'`. */
-  gatewayModels?(): Array<{ name: string; versions: string[]; aliases: Record<string, string> }>
 }
 
 const LOOPBACK = '127.0.0.1'
@@ -47,12 +45,6 @@ export function buildRoutingTable(sources: RoutingSources, revision: number, pro
     if (protocol === 'pipeline') route(record.name).servedBy = 'gateway'
   }
   for (const alias of state.listAliases()) if (models[alias.name]) models[alias.name]!.aliases[alias.alias] = alias.version
-  for (const served of sources.gatewayModels?.() ?? []) {
-    const model = route(served.name)
-    model.servedBy = 'gateway'
-    for (const v of served.versions) model.versions[v] ??= { version: v, ref: `${served.name}@${v}`, endpoints: [], gatewayPaths: ['/'], batching: null }
-    Object.assign(model.aliases, served.aliases)
-  }
   for (const model of Object.values(models)) {
     const rollout = rollouts.routeFor(model.name)
     if (rollout && (rollout.split || rollout.mirror)) {
