@@ -63,15 +63,23 @@ interface CaptureRow { request_id: string; time: string; model: string; version:
 export class CaptureStore {
   private readonly limits = new Map<string, number | null>()
   private readonly db: Database.Database
+  // Prepared once: the proxy saves on every captured request and asks the limit of every model.
+  private readonly selectLimit: Database.Statement
+  private readonly insert: Database.Statement
+  private readonly trim: Database.Statement
 
   constructor(dataDir: string) {
     this.db = openSqliteDatabase(join(dataDir, CAPTURE_DB_FILE), MIGRATIONS, { synchronous: 'NORMAL' })
+    this.selectLimit = this.db.prepare('SELECT max_bytes FROM capture_settings WHERE model = ?')
+    this.insert = this.db.prepare(`INSERT OR REPLACE INTO captures (request_id, time, model, version, method, path, status, request_type, request_body, request_bytes, response_type, response_body, response_bytes)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.trim = this.db.prepare('DELETE FROM captures WHERE id <= (SELECT MAX(id) FROM captures) - ?')
   }
 
   /** The cap per body when `model`'s bodies are captured, undefined when not (cached: the proxy asks on every request). */
   limitFor(model: string): number | undefined {
     if (!this.limits.has(model)) {
-      const row = this.db.prepare('SELECT max_bytes FROM capture_settings WHERE model = ?').get(model) as { max_bytes: number } | undefined
+      const row = this.selectLimit.get(model) as { max_bytes: number } | undefined
       this.limits.set(model, row?.max_bytes ?? null)
     }
     return this.limits.get(model) ?? undefined
@@ -95,9 +103,8 @@ export class CaptureStore {
 
   save(c: CapturedExchange): void {
     try {
-      this.db.prepare(`INSERT OR REPLACE INTO captures (request_id, time, model, version, method, path, status, request_type, request_body, request_bytes, response_type, response_body, response_bytes)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.requestId, c.time, c.model, c.version, c.method, c.path, c.status, c.request.contentType, c.request.body, c.request.bytes, c.response.contentType, c.response.body, c.response.bytes)
-      this.db.prepare('DELETE FROM captures WHERE id <= (SELECT MAX(id) FROM captures) - ?').run(MAX_KEPT)
+      this.insert.run(c.requestId, c.time, c.model, c.version, c.method, c.path, c.status, c.request.contentType, c.request.body, c.request.bytes, c.response.contentType, c.response.body, c.response.bytes)
+      this.trim.run(MAX_KEPT)
     } catch (error) {
       // Like the history: a record nobody was promised; a failed write is logged, never fatal.
       console.error(`body capture: could not keep request ${c.requestId}: ${(error as Error).message}`)
