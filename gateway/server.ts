@@ -29,6 +29,7 @@ import { readFerryVersion } from '../packager/repo-root.js'
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js'
 import { RequestHistory } from './request-history.js'
 import { CaptureStore } from './capture/capture-store.js'
+import { redactUrl } from './_redact.js'
 import { RunStore } from './run-store.js'
 import { openTrackingDatabase } from './tracking-db.js'
 import { loadTrackingTokens } from './tracking-token.js'
@@ -243,7 +244,8 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     onResponse: (record) => requests.record(record),
     captureLimit: (model) => capture.limitFor(model),
     onCapture: (record, bodies) => capture.save({
-      requestId: record.requestId, time: new Date().toISOString(), model: record.model, version: record.version, method: record.method, path: record.path, status: bodies.status,
+      // Redacted as the request sink redacts the history's and access log's path: secret query parameters are never kept.
+      requestId: record.requestId, time: new Date().toISOString(), model: record.model, version: record.version, method: record.method, path: record.path.includes('?') ? redactUrl(record.path) : record.path, status: bodies.status,
       request: { contentType: bodies.request.contentType, body: bodies.request.sample.body(), bytes: bodies.request.sample.bytes },
       response: { contentType: bodies.response.contentType, body: bodies.response.sample.body(), bytes: bodies.response.sample.bytes },
     }),
