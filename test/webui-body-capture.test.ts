@@ -68,6 +68,18 @@ test('request and response bodies, kept when asked and replayed in Try it', { sk
     }, options))
   }
 
+  await t.test('a kept request\'s path has its secret query parameters redacted, as in the history', async () => {
+    await ferry.api('/api/models/echo/capture', { method: 'PUT', headers: json, body: JSON.stringify({ enabled: true }) })
+    // echo answers only a bare /predict (404 here): the exchange is kept all the same.
+    const answer = await fetch(`${ferry.url}/models/echo/predict?token=hunter2&x=1`, { method: 'POST', headers: json, body: '{"text":"hi"}' })
+    await answer.arrayBuffer()
+    const kept = (await (await bodyOf(answer.headers.get('x-request-id')!)).json()) as { path: string; status: number }
+    assert.equal(kept.status, answer.status)
+    assert.doesNotMatch(kept.path, /hunter2/)
+    assert.match(kept.path, /token=REDACTED&x=1$/)
+    await ferry.api('/api/models/echo/capture', { method: 'PUT', headers: json, body: JSON.stringify({ enabled: false }) })
+  })
+
   await t.test('a body over the cap is cut and marked; turning capture off forgets the bodies', async () => {
     await ferry.api('/api/models/echo/capture', { method: 'PUT', headers: json, body: JSON.stringify({ enabled: true, maxBytes: 16 }) })
     const big = `{"text":"${'x'.repeat(500)}"}`
