@@ -128,7 +128,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordPipelineStep({ pipeline, version, step, model, status, durationSeconds }) {
       pipelineSteps.add({ pipeline, version, step, model, status: String(status) })
-      pipelineStepDurations.observeInto(pipelineStepDurations.series({ pipeline, step }), durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
+      pipelineStepDurations.observe({ pipeline, step }, durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
     },
     render() {
       return [requests, durations, deploys, instanceUp, restarts, rolloutWeights, pipelineSteps, pipelineStepDurations].map((f) => f.render()).join('') + processMetrics.render()
