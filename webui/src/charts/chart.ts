@@ -48,7 +48,7 @@ export interface Chart { element: HTMLElement; update(data: ChartData): void; de
 /** Colours told apart in both schemes; versions take them in order. */
 export const PALETTE = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#db2777', '#0891b2', '#ca8a04', '#64748b'] as const
 export const MARKER_COLORS: Readonly<Record<string, string>> = { deploy: '#2563eb', alias: '#9333ea', rollback: '#dc2626', rollout: '#ea580c' }
-const MARKER_LETTERS: Readonly<Record<string, string>> = { deploy: 'D', alias: 'A', rollback: 'R', rollout: 'S' }
+export const MARKER_LETTERS: Readonly<Record<string, string>> = { deploy: 'D', alias: 'A', rollback: 'R', rollout: 'S' }
 
 let styled = false
 /** The chart styles, linked once (the CSP allows the console's own stylesheets only). */

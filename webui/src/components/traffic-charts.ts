@@ -6,13 +6,12 @@
  */
 import { api, seg } from '../api.js'
 import { alignSeries, formatClock, formatFigure, type ModelTimeseries, type TimeseriesPoint } from '../charts/chart-data.js'
-import { createChart, PALETTE, type Chart, type LineSeries } from '../charts/chart.js'
+import { createChart, MARKER_LETTERS, PALETTE, type Chart, type LineSeries } from '../charts/chart.js'
 import { h, replace } from '../dom.js'
 import { errorBox } from './notice.js'
 
 const RANGES = [['15m', '15 min'], ['1h', '1 hour'], ['24h', '24 hours']] as const
 type Range = (typeof RANGES)[number][0]
-const LETTERS: Readonly<Record<string, string>> = { deploy: 'D', alias: 'A', rollback: 'R', rollout: 'S' }
 const PERCENTILES = [['p50', [2, 3]], ['p95', undefined], ['p99', [8, 4]]] as const
 
 export interface TrafficCharts { element: HTMLElement; close(): void }
@@ -67,7 +66,7 @@ export function trafficCharts(name: string, initial: Range = '15m'): TrafficChar
     const requests = versions.reduce((n, v) => n + v.points.reduce((m, p) => m + p.requests, 0), 0)
     const step = data.stepMs >= 60_000 ? 'one point per minute' : `one point per ${formatFigure(data.stepMs / 1000)} s sample`
     note.textContent = requests > 0 ? `${requests} requests in the range; ${step}.` : `No requests in this range yet; the gateway samples every ${formatFigure(data.stepMs / 1000)} s (${step}).`
-    replace(markers, data.markers.slice(-20).map((m) => h('li', null, h('span', { class: `kind kind-${m.kind}`, 'aria-hidden': 'true' }, LETTERS[m.kind] ?? '•'), ' ',
+    replace(markers, data.markers.slice(-20).map((m) => h('li', null, h('span', { class: `kind kind-${m.kind}`, 'aria-hidden': 'true' }, MARKER_LETTERS[m.kind] ?? '•'), ' ',
       h('time', { datetime: new Date(m.t).toISOString() }, formatClock(m.t, range !== '24h')), ` ${m.kind}: ${m.detail}`)))
   }
 

@@ -10,7 +10,7 @@ import { descriptorOfDigest } from '../descriptor.js'
 import { field, h, replace } from '../dom.js'
 import { lastEventId, whenLive } from '../live.js'
 import { formatBytes, shortDigest } from '../format.js'
-import { href, type Cleanup, type Route } from '../router.js'
+import { href, navigate, type Cleanup, type Route } from '../router.js'
 import type { InstanceInfo, PackageSummary } from '../types.js'
 
 function packageSelect(packages: PackageSummary[], selected: string | null): HTMLSelectElement {
@@ -29,7 +29,7 @@ export async function renderDeploy(main: HTMLElement, route: Route): Promise<Cle
   try {
     packages = await api.get<PackageSummary[]>('/packages')
   } catch (error) {
-    replace(main, head, errorBox(error, 'Could not list the packages', () => window.dispatchEvent(new HashChangeEvent('hashchange'))))
+    replace(main, head, errorBox(error, 'Could not list the packages', () => navigate(location.hash)))
     return () => undefined
   }
   if (packages.length === 0) {
