@@ -1,18 +1,35 @@
 /**
- * Shared test helpers: temporary folders removed after each test, trees written from plain
- * objects, and the real `ferry` CLI run as a child process.
+ * Shared test helpers: temporary folders removed when the test file's process exits, trees written
+ * from plain objects, and the real `ferry` CLI run as a child process.
  */
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
 
-/** A fresh temporary folder, removed when the test ends. */
-export async function makeTempDir(t: TestContext, prefix = 'ferry-test-'): Promise<string> {
+const tempDirs = new Set<string>()
+process.on('exit', () => {
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })
+    } catch (error) {
+      console.error(`test cleanup: ${dir} left behind: ${(error as Error).message}`)
+    }
+  }
+})
+
+/**
+ * A fresh temporary folder, removed when the test file's process exits. Not in a `t.after` hook:
+ * node runs a test's hooks first registered first, so a folder made before a gateway was opened
+ * would be removed while that gateway still writes into it, and a hook that throws skips the
+ * hooks after it (the gateway's close), leaving its processes to keep the file running for ever.
+ */
+export async function makeTempDir(_t: TestContext, prefix = 'ferry-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  tempDirs.add(dir)
   return dir
 }
 
