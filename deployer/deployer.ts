@@ -5,8 +5,9 @@
  * every version that should run, stopping whatever processes the previous run left behind.
  *
  * The work is done by its parts: the version registry (registry/: versions, aliases, tagging),
- * the supervisor (supervisor/: instances and replicas); this class composes them and keeps the
- * public API in one place.
+ * the supervisor (supervisor/: instances and replicas), a deploy (_deploy-version.ts: a version
+ * brought up, then tagged or rolled out); this class composes them and keeps the public API in
+ * one place.
  */
 import { EventEmitter } from 'node:events'
 import { realpath, rm } from 'node:fs/promises'
@@ -25,33 +26,19 @@ import { locateVersion } from './_prepare-version.js'
 import { createPackageIntake, type AddPackageOptions, type PackageIntake } from './_package-intake.js'
 import { openSqliteStateStore } from './sqlite-state-store.js'
 import type { EventRecord, PackageRecord, StateStore, VersionRecord } from './state-store.js'
-import { checkAliasName, parseRef } from './ref.js'
+import { parseRef } from './ref.js'
 import { describeVersion, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './_catalog.js'
 import { VersionRegistry } from './registry/version-registry.js'
 import { Supervisor } from './supervisor/supervisor.js'
 import { recoverDataDir } from './supervisor/_recover.js'
 import { createSandboxedLauncher, detectSandbox, type SandboxInfo, type SandboxStatus } from './sandbox/index.js'
 import { RolloutController } from './rollout/controller.js'
-import { resolveRolloutOptions, type RolloutRequest } from './rollout/rollout-options.js'
+import { deployVersion, type DeployRequest } from './_deploy-version.js'
 import type { TrafficSource } from './rollout/traffic.js'
 import type { RolloutRecord } from './state-store.js'
 
 export type { InstanceInfo, ModelInfo, ResolvedTarget } from './_catalog.js'
-
-const ROLLOUT_FIELDS = ['strategy', 'step', 'maxWeight', 'interval', 'threshold', 'minSuccessRate', 'maxLatencyRatio', 'minRequests', 'metrics', 'sticky', 'mirror', 'compare', 'minAgreement', 'keepWarm', 'acceptance'] as const
-
-/** A deploy's rollout options (see rollout/rollout-options.ts); the descriptor's `rollout` fills the rest. */
-export interface DeployRequest extends RolloutRequest {
-  /** A package digest, or `name@version` of a version deployed before. */
-  package: string
-  replicas?: number
-  /** Another alias to move to the version once it is ready (besides `latest`). */
-  alias?: string
-  /** Wait until ready (default) or return at once with the version installing. */
-  wait?: boolean
-  /** When the package's version is taken by another package, deploy it as the next free patch version. */
-  bump?: boolean
-}
+export type { DeployRequest } from './_deploy-version.js'
 
 export class Deployer {
   readonly options: ResolvedDeployerOptions
@@ -166,63 +153,8 @@ export class Deployer {
    * const info = await deployer.deploy({ package: digest, replicas: 2 })
    */
   async deploy(request: DeployRequest): Promise<InstanceInfo> {
-    if (request.alias !== undefined) checkAliasName(request.alias)
-    const pkg = this.registry.findPackageFor(request)
-    const version = this.registry.chooseVersion(pkg, request)
-    const ref = `${pkg.name}@${version}`
-    const known = this.state.getVersion(pkg.name, version)
-    const descriptor = pkg.descriptor as Descriptor & { rollout?: RolloutRequest }
-    const replicas = request.replicas ?? known?.replicas ?? descriptor.resources?.replicas ?? 1
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 64) throw createDeployerError('E_REPLICAS_INVALID', `replicas must be a whole number from 1 to 64, not ${replicas}`, { details: { replicas } })
-    // A new version rolls out (by the request's strategy, else the descriptor's, else replace);
-    // starting a version deployed before does not, unless a strategy is asked for.
-    const running = known?.desired === 'running' && this.supervisor.instance(ref) !== undefined && this.supervisor.instance(ref)!.state.state !== 'failed'
-    const rollout = !running && (!known?.tagged || request.strategy !== undefined)
-      ? resolveRolloutOptions(Object.fromEntries(ROLLOUT_FIELDS.filter((f) => request[f] !== undefined).map((f) => [f, request[f]])), descriptor.rollout)
-      : undefined
-    const release = rollout ? this.rollouts.reserve(pkg.name) : () => undefined
-    try {
-      this.state.createVersion({ name: pkg.name, version, digest: pkg.digest, replicas })
-    } catch (error) {
-      release()
-      throw error
-    }
-    const work = this.supervisor.withLock(ref, async () => {
-      try {
-        const record = this.state.getVersion(pkg.name, version)!
-        const live = this.supervisor.instance(ref)
-        if (live && record.desired === 'running' && live.state.state !== 'failed') {
-          if (record.replicas !== replicas) await this.supervisor.replaceInstance({ ...this.state.updateVersion(pkg.name, version, { replicas }) })
-          if (request.alias) this.setAlias(pkg.name, request.alias, version)
-          return
-        }
-        await this.supervisor.bringUp(this.state.updateVersion(pkg.name, version, { desired: 'running', replicas }), {
-          supervise: false,
-          ...(rollout ? {} : { onHealthy: () => this.registry.tagVersion(pkg.name, version, request.alias) }),
-        })
-        if (rollout) await this.beginRollout(pkg.name, version, rollout, request.alias)
-      } finally {
-        release()
-      }
-    })
-    const bumped = version !== pkg.version ? { requestedVersion: pkg.version } : {}
-    // Redeploying what runs says so, rather than looking like a fresh deploy that became ready.
-    const again = running ? { alreadyRunning: known!.replicas === replicas ? 'none' as const : 'rescaled' as const } : {}
-    if (request.wait === false) work.catch(() => undefined)
-    else await work
-    return { ...this.describe(this.state.getVersion(pkg.name, version)!), ...bumped, ...again }
-  }
-
-  /** Runs the rollout of a healthy candidate; one that fails acceptance is stopped here (under its lock). */
-  private async beginRollout(name: string, version: string, rollout: ReturnType<typeof resolveRolloutOptions>, alias: string | undefined): Promise<void> {
-    try {
-      await this.rollouts.begin(name, version, rollout, alias)
-    } catch (error) {
-      this.state.updateVersion(name, version, { desired: 'stopped' })
-      await this.supervisor.stopInstance(`${name}@${version}`)
-      this.supervisor.setVersionState(name, version, 'failed', (error as Error).message)
-      throw error
-    }
+    const { name, version, ...notes } = await deployVersion(this, request)
+    return { ...this.describe(this.state.getVersion(name, version)!), ...notes }
   }
 
   /** `ferry rollback`: aborts the model's active rollout, or starts the previous version and switches `latest` to it. */
