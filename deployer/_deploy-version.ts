@@ -5,6 +5,7 @@
  * make-before-break rescale.
  */
 import type { Descriptor } from '../descriptors/descriptor.js'
+import type { InstanceInfo } from './_catalog.js'
 import { createDeployerError } from './errors.js'
 import { checkAliasName } from './ref.js'
 import type { VersionRegistry } from './registry/version-registry.js'
@@ -37,15 +38,8 @@ export interface DeployParts {
   setAlias(name: string, alias: string, version: string): void
 }
 
-/** Which version was deployed, and what the answer should say besides its state. */
-export interface DeployOutcome {
-  name: string
-  version: string
-  /** The package's own version, when it was deployed under the next free patch version. */
-  requestedVersion?: string
-  /** A redeploy of a running version: nothing changed, or only its replica count. */
-  alreadyRunning?: 'none' | 'rescaled'
-}
+/** Which version was deployed, and what InstanceInfo's answer says besides its state (a bumped version, a redeploy). */
+export type DeployOutcome = { name: string; version: string } & Pick<InstanceInfo, 'requestedVersion' | 'alreadyRunning'>
 
 /** Deploys `request.package` (see Deployer.deploy). */
 export async function deployVersion(parts: DeployParts, request: DeployRequest): Promise<DeployOutcome> {
