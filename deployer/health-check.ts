@@ -109,7 +109,9 @@ export async function waitForHealthy(url: string, options: WaitForHealthyOptions
       attempts++
       const result = await checkHealth(url, Math.min(remaining, MAX_CHECK_MS), { signal: cancel.signal })
       if (cancel.signal.aborted) break // a check cut short says nothing about the server
-      last = result
+      // A check cut off by the deadline, not by the server, says nothing either: keep the answer before it.
+      const cutByDeadline = result.status === null && last !== undefined && Date.now() >= deadline
+      if (!cutByDeadline) last = result
       if (result.ok) return { ...result, attempts, reason: 'healthy' }
       const pause = Math.min(delay, deadline - Date.now())
       if (pause <= 0) break

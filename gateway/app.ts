@@ -51,6 +51,8 @@ export interface GatewayAppOptions {
   routing?: RoutingView
   /** Body capture's settings and kept bodies (gateway/capture/), when served. */
   capture?: CaptureStore
+  /** Aborts when the server starts to close: the console's event streams end then. */
+  closing?: AbortSignal
 }
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
@@ -113,7 +115,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.use('/api/*', createAuditMiddleware(options.auth.audit, logError))
   const authParts = { adminToken: options.token, tokens: options.auth.tokens, tracking: options.tracking.tokens, sessions: options.auth.sessions, secure: options.secure ?? false }
   app.use('/api/*', createAuthMiddleware(authParts))
-  app.use('/api/*', createStreamCutoff(authParts))
+  app.use('/api/*', createStreamCutoff(authParts, options.closing))
   app.route('/api', createAuthRoutes(authParts, options.auth.audit))
   app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
   app.route('/api', createTrustRoutes(options.signing))

@@ -66,6 +66,8 @@ export interface RunningGateway {
 
 /** How long in-flight requests may take to finish when the server closes. */
 const DRAIN_MS = 10_000
+/** While draining, how often connections that went idle are closed. */
+const IDLE_SWEEP_MS = 100
 
 /**
  * Starts the gateway and the deployer.
@@ -106,7 +108,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
     await new Promise<void>((resolve) => server.close(() => resolve()))
     throw error
   }
-  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, unsubscribe, traffic, jobs, pipelines } = opened
+  const { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, unsubscribe, traffic, jobs, pipelines, closing: shuttingDown } = opened
   let plane: NginxPlane | undefined
   if (nginx) {
     try {
@@ -139,13 +141,18 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
         // nginx first: it stops taking connections and finishes those it has (its last lines are read back).
         await plane?.close()
         const drained = new Promise<void>((resolve) => server.close(() => resolve()))
+        // The console's event streams end now: they are not requests in flight, and would hold the drain.
+        shuttingDown.abort()
+        // A keep-alive connection is closed as soon as its answer is done, not when the client's idle timer ends.
         server.closeIdleConnections()
+        const idle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS)
         // Upgraded connections (WebSocket tunnels) are not closed by closeAllConnections: the proxy closes them.
         const timer = setTimeout(() => { server.closeAllConnections(); proxy.close() }, DRAIN_MS)
         // The jobs' calls in flight are aborted and not kept: the next start sends those inputs again.
         await jobs.stop()
         await drained
         clearTimeout(timer)
+        clearInterval(idle)
         await closeParts(opened)
       })()
       return closing
@@ -223,7 +230,8 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   // The routing table: rebuilt on every change the control plane makes, read by the data plane on each request.
   const routing = new RoutingPublisher({ deployer, inferenceTokenHashes: (model) => auth.tokens.inferenceTokenHashes(model) })
   const timeseriesRoutes = timeseries.start({ metrics: observability.metrics, routing: () => routing.current(), deployer })
-  const app = createGatewayApp({ timeseries: { routes: timeseriesRoutes }, deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs, capture })
+  const closing = new AbortController()
+  const app = createGatewayApp({ closing: closing.signal, timeseries: { routes: timeseriesRoutes }, deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs, capture })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })
@@ -259,6 +267,6 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     logError,
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller, capture }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller, capture, closing }
 }
 

@@ -4,6 +4,7 @@
  * misses nothing), a version's log (`GET /api/instances/:ref/logs?follow=1`), and every log merged
  * by time (`GET /api/logs`, filterable by model, version, stream and since).
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Hono, type Context } from 'hono'
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming'
 import type { Deployer, LogEntry, LogStream } from '../deployer/index.js'
@@ -21,9 +22,11 @@ function relay<T>(c: Context, backlog: T[], subscribe: (send: (item: T) => void)
     const send = (item: T) => { chain = chain.then(() => stream.writeSSE(toMessage(item))).catch(() => undefined) }
     for (const item of backlog) send(item)
     const unsubscribe = subscribe(send)
-    stream.onAbort(unsubscribe)
+    // The heartbeat's pause ends with the stream: a pending timer would keep a closing server alive for it.
+    const ended = new AbortController()
+    stream.onAbort(() => { unsubscribe(); ended.abort() })
     while (!stream.aborted) {
-      await stream.sleep(HEARTBEAT_MS)
+      await sleep(HEARTBEAT_MS, undefined, { signal: ended.signal }).catch(() => undefined)
       if (!stream.aborted) chain = chain.then(() => stream.write(': ping\n\n')).then(() => undefined, () => undefined)
     }
     unsubscribe()

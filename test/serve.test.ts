@@ -39,3 +39,20 @@ test('ferry serve: SIGTERM stops instances and exits 0; the next start brings th
   assert.deepEqual(instance.aliases, ['latest'])
   assert.equal(await again.stop(), 0)
 })
+
+test('ferry serve: SIGTERM with the console open ends its event stream cleanly and exits 0', async (t) => {
+  const served = await startFerryServe(t)
+  const events = await served.api('/api/events')
+  assert.equal(events.status, 200)
+  assert.match(events.headers.get('content-type') ?? '', /text\/event-stream/)
+  const reader = events.body!.getReader()
+  await reader.read()
+  const stopped = served.stop()
+  // The stream is ended by the server as it shuts down, not cut when the drain gives up (a reset).
+  for (;;) {
+    const { done } = await reader.read()
+    if (done) break
+  }
+  assert.equal(await stopped, 0, served.stderr())
+  assert.doesNotMatch(served.stderr(), /forced|closing \d+ connections/i)
+})
