@@ -190,8 +190,9 @@ export interface GatewayChild {
 /** `ferry serve --port 0 --data <dir> --json` in a child; resolves once it printed its URL. */
 export async function startGatewayChild(dataDir: string, options: Pick<WrkOptions, 'cpuProfDir'>, children: Set<Killable>, serveArgs: string[] = []): Promise<GatewayChild> {
   const token = randomBytes(24).toString('hex')
-  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []
-  const service = spawnService(process.execPath, [...nodeArgs, ferryPath('bin', 'ferry.js'), 'serve', '--port', '0', '--data', dataDir, '--json', ...serveArgs], { ...process.env, FERRY_TOKEN: token }, children)
+  // The bin itself, as `npx ferry serve` runs it: its shebang carries the V8 flags Ferry ships with.
+  const profile = options.cpuProfDir ? { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${options.cpuProfDir}`.trim() } : {}
+  const service = spawnService(ferryPath('bin', 'ferry.js'), ['serve', '--port', '0', '--data', dataDir, '--json', ...serveArgs], { ...process.env, ...profile, FERRY_TOKEN: token }, children)
   const timeout = setTimeout(() => service.child.kill('SIGKILL'), READY_TIMEOUT_MS)
   try {
     for await (const line of service.stdoutLines) {
