@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import { ferryPath } from '../packager/repo-root.js'
 import { browserUnavailable, launchBrowser, measureWidth, signIn, withPage } from './_browser.js'
 import { startFerryServe } from './_serve-helpers.js'
+import { waitFor } from './_deployer-helpers.js'
 
 const PHONE = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true }
 const json = { 'content-type': 'application/json' }
@@ -37,6 +38,8 @@ test('request and response bodies, kept when asked and replayed in Try it', { sk
 
   for (const [size, options] of [['desktop', {}], ['phone', PHONE]] as const) {
     await t.test(`turned on from the model page, a kept request is shown and replayed in Try it (${size})`, (t) => withPage(t, browser, async (page) => {
+      // Each size starts with capture off, whatever the one before it left.
+      await ferry.api('/api/models/echo/capture', { method: 'PUT', headers: json, body: JSON.stringify({ enabled: false }) })
       await signIn(page, ferry, '#/models/echo')
       const toggle = page.getByLabel('Keep request and response bodies')
       await page.getByText('off: only the figures are kept').waitFor()
@@ -59,9 +62,9 @@ test('request and response bodies, kept when asked and replayed in Try it', { sk
       assert.ok(width.scroll <= width.client, `the dialog fits: ${JSON.stringify(width)}`)
       await dialog.getByRole('link', { name: 'Replay in Try it' }).click()
       const bodyBox = page.getByLabel('Text', { exact: true }).or(page.getByLabel('JSON body'))
-      await page.waitForFunction(`[...document.querySelectorAll('textarea')].some((t) => t.value.includes('replay me ${size}'))`).catch(async () => {
-        throw new Error(`Try it was not filled: ${await bodyBox.first().inputValue().catch(() => '?')}`)
-      })
+      // Polled through the locator: a page still settling after the hash change may drop one evaluation.
+      const filled = await waitFor(async () => ((await bodyBox.first().inputValue().catch(() => '')).includes(`replay me ${size}`) ? true : undefined), 10_000, 'Try it to be filled').catch(() => false)
+      if (!filled) throw new Error(`Try it was not filled: ${await bodyBox.first().inputValue().catch(() => '?')}`)
       await page.getByRole('button', { name: 'Send' }).click()
       await page.locator('[data-testid="response-body"]', { hasText: `replay me ${size}` }).waitFor()
       await ferry.api('/api/models/echo/capture', { method: 'PUT', headers: json, body: JSON.stringify({ enabled: false }) })
