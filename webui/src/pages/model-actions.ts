@@ -47,7 +47,9 @@ function latestAwareButton(label: string, v: InstanceInfo, call: (force: boolean
         const to = String(error.details?.['wouldMoveTo'])
         awaitingForce.set(key, to)
         setTimeout(() => awaitingForce.delete(key), 30_000)
-        button.textContent = `${label}: move latest to ${to} first`
+        // The list may have been rebuilt while the call was out (an event arrived): the button on
+        // the page now is then another one, with the same label.
+        for (const shown of [button, ...document.querySelectorAll<HTMLButtonElement>(`button[aria-label="${CSS.escape(key)}"]`)]) shown.textContent = `${label}: move latest to ${to} first`
         throw error
       }
       await refreshInstances()
