@@ -66,6 +66,52 @@ function callRaw(url: string, path: string): Promise<string> {
   })
 }
 
+/**
+ * A declared-length upload sent in two parts: the first 256 KB, then, only once the answer has come
+ * in full, the rest. Returns the answer and the error (if any) the rest of the body met. Half-open,
+ * so a plane may close its side after answering as long as it keeps reading.
+ */
+function uploadAfterAnswer(url: string, path: string, size: number): Promise<{ status: number; body: string; writeError?: string }> {
+  const { hostname, port } = new URL(url)
+  const first = 256 * 1024
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true })
+    let text = ''
+    let answered: { status: number; body: string } | null = null
+    let settled = false
+    const settle = (writeError?: string): void => {
+      if (settled) return
+      settled = true
+      socket.destroy()
+      if (!answered) return reject(new Error(`no whole answer (${writeError}): ${text.slice(0, 200)}`))
+      resolve({ ...answered, ...(writeError === undefined ? {} : { writeError }) })
+    }
+    socket.on('error', (error: Error & { code?: string }) => settle(error.code ?? error.message))
+    socket.on('close', () => settle('closed before the rest was sent'))
+    socket.on('data', (chunk: Buffer) => {
+      if (answered) return
+      text += chunk.toString('latin1')
+      const head = /^HTTP\/1\.1 (\d{3})[\s\S]*?\r\n\r\n/.exec(text)
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? NaN)
+      if (!head || !(text.length - head[0].length >= length)) return
+      answered = { status: Number(head[1]), body: text.slice(head[0].length, head[0].length + length) }
+      // The answer is in: now the rest, 64 KB at a time, then a moment for a late reset to arrive.
+      let sent = first
+      const pump = (): void => {
+        while (sent < size && !settled) {
+          const part = Buffer.alloc(Math.min(64 * 1024, size - sent), 1)
+          sent += part.length
+          if (!socket.write(part)) return void socket.once('drain', pump)
+        }
+        setTimeout(() => settle(), 300)
+      }
+      pump()
+    })
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${size}\r\n\r\n`)
+    socket.write(Buffer.alloc(first, 1))
+  })
+}
+
 export function runDataPlaneContract(plane: DataPlaneUnderTest): void {
   test(`data plane contract: ${plane.name}`, { timeout: 240_000 }, async (t) => {
     const tmp = await makeTempDir(t, `ferry-plane-${plane.name}-`)
@@ -167,6 +213,16 @@ export function runDataPlaneContract(plane: DataPlaneUnderTest): void {
       assert.equal(events.headers.get('content-type'), 'text/event-stream')
       const text = await events.text()
       assert.equal((text.match(/^data: /gm) ?? []).length, 3)
+    })
+
+    await t.test('an instance that refuses a large upload before reading it: the client reads the answer and may send the rest', async () => {
+      // The instance answers 413 while most of the body is still to come. A plane that closes at
+      // once resets the connection under the client's next write, and a client still writing often
+      // loses the answer with it (a fresh-clone run's digits test did): the rest must be read and dropped.
+      const { status, body, writeError } = await uploadAfterAnswer(gateway.url, '/models/plane/refuse', 4 * 1024 * 1024)
+      assert.equal(status, 413)
+      assert.equal(JSON.parse(body).error, 'too large')
+      assert.equal(writeError, undefined, 'the rest of the body met a reset')
     })
 
     await t.test('WebSocket: the upgrade is tunnelled to the version and messages flow both ways', async () => {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
-import { Readable, type Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import type { FerryError } from '../../packager/ferry-error.js'
 import { createGatewayError } from '../errors.js'
@@ -16,6 +16,8 @@ import { buildUpstreamHeaders, pickRequestId, upstreamHeaderList } from './_head
 import { ForwardHandler } from './_forward.js'
 import { createPicker, errorBody, findTarget, type ProxyRole, type ProxyTarget } from './_target.js'
 import { proxyUpgrade } from './_upgrade.js'
+import { lingerIfBodyUnread } from './_linger.js'
+import { requestBody } from './_request-body.js'
 import { Capture, MAX_MIRROR_BYTES, sendMirror } from './_mirror.js'
 import type { TrafficLedger } from './traffic-ledger.js'
 import { BodySample } from '../capture/body-sample.js'
@@ -172,7 +174,7 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
     const captured = limit !== undefined ? { request: new BodySample(limit), response: new BodySample(limit) } : undefined
     const handler = new ForwardHandler(res, ['x-request-id', requestId, 'x-ferry-version', target.ref], MODEL_SANDBOX_CSP, record, {
       answered(statusCode, eventStream) {
-        closeIfBodyUnread(req, res)
+        lingerIfBodyUnread(req, res)
         if (mirror) mirror.status = statusCode
         if (eventStream) {
           streams.add(res)
@@ -198,7 +200,7 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
         res.off('close', onClientClose)
         if (res.destroyed) return // the client left; nothing to answer
         if (res.headersSent) return void res.destroy()
-        closeIfBodyUnread(req, res)
+        lingerIfBodyUnread(req, res)
         // A replica that died refuses new connections, or resets the one this request was on before
         // any answer; a bodyless GET/HEAD/OPTIONS is idempotent (RFC 9110 §9.2.2), so another replica may take it.
         const refused = error.code === 'ECONNREFUSED' || error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET'
@@ -217,7 +219,7 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
       method: method as Dispatcher.HttpMethod,
       path: target.path.upstreamPath,
       headers: upstreamHeaderList(req, { port, requestId, prefix: target.path.prefix }),
-      body: bodyless ? null : Readable.from(countBytes(req, record, tee(mirror?.request, captured?.request)), { objectMode: false }),
+      body: bodyless ? null : requestBody(req, record, tee(mirror?.request, captured?.request)),
     }, handler)
   }
 
@@ -247,27 +249,9 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
   }
 }
 
-/**
- * An answer sent before the client's body was read to the end (the instance refused early, or
- * died mid-upload) closes the connection after it: the rest of the body will never be read, so
- * the connection cannot carry another request.
- */
-function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
-  if (!req.complete) res.shouldKeepAlive = false
-}
-
 /** One sink for the bytes of a body that a mirror and body capture may both want. */
 function tee(a: Pick<Capture, 'add'> | undefined, b: Pick<Capture, 'add'> | undefined): Pick<Capture, 'add'> | undefined {
   return a && b ? { add: (chunk) => { a.add(chunk); b.add(chunk) } } : a ?? b
-}
-
-/** The request body as undici reads it, counted into the record on the way. */
-async function* countBytes(req: IncomingMessage, record: ProxyRecord, capture?: Pick<Capture, 'add'>): AsyncGenerator<Buffer> {
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    record.requestBytes += chunk.length
-    capture?.add(chunk)
-    yield chunk
-  }
 }
 
 function sendError(res: ServerResponse, error: FerryError, headers: Record<string, string>, record: ProxyRecord): void {
