@@ -4,7 +4,7 @@
  * (data-plane-nginx.test.ts), through a real `startGateway` with real instances of
  * test/fixtures/packages/plane-model: routing by name, version and alias, canary weights and
  * stickiness, shadow mirroring, the JSON error bodies (400/401/404/502/503/504), path tricks,
- * hop-by-hop headers, X-Request-Id, X-Ferry-Version, streaming, SSE, WebSocket, model tokens, and
+ * hop-by-hop headers, an answer before the upload is over, X-Request-Id, X-Ferry-Version, streaming, SSE, WebSocket, model tokens, and
  * every request recorded in the prediction history and the metrics.
  */
 import assert from 'node:assert/strict'
