@@ -107,7 +107,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
     return c.json({ status: 'ready', instances: options.deployer.list().length, sandbox: { requested, mode, warning, ownUser } })
   })
   app.get('/metrics', (c) => c.body(options.observability.metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }))
-  app.get('/openapi.json', async (c) => c.json(await options.observability.openApi()))
+  app.get('/openapi.json', async (c) => c.body(await options.observability.openApiJson(), 200, { 'content-type': 'application/json' }))
   app.route('/', createDocsRoutes(() => options.observability.openApi()))
   app.route('/', createConsoleRoutes())
 

@@ -14,6 +14,8 @@ export interface Observability {
   metrics: Metrics
   /** The merged OpenAPI document (cached until the next relevant event). */
   openApi(): Promise<OpenApiDocument>
+  /** The same document as JSON text, serialised once per rebuild (at 50 versions that was most of a request's time). */
+  openApiJson(): Promise<string>
   close(): void
 }
 
@@ -51,6 +53,9 @@ async function collectModelApis(deployer: Deployer): Promise<ModelApi[]> {
 export function createObservability(deployer: Deployer, version: string): Observability {
   const metrics = createMetrics()
   let cached: Promise<OpenApiDocument> | undefined
+  let cachedJson: Promise<string> = Promise.resolve('')
+  /** The document cachedJson was made from: a rebuilt document is serialised again. */
+  let cachedFrom: Promise<OpenApiDocument> | undefined
   const unsubscribe = deployer.onEvent((event) => {
     feedMetrics(metrics, event)
     if (['deploy', 'state', 'alias', 'remove', 'restart'].includes(event.type)) cached = undefined
@@ -61,6 +66,14 @@ export function createObservability(deployer: Deployer, version: string): Observ
       cached ??= collectModelApis(deployer).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
       cached.catch(() => { cached = undefined })
       return cached
+    },
+    openApiJson() {
+      const from = this.openApi()
+      if (cachedFrom !== from) {
+        cachedFrom = from
+        cachedJson = from.then((document) => JSON.stringify(document))
+      }
+      return cachedJson
     },
     close() {
       unsubscribe()
