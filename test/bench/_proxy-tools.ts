@@ -191,8 +191,13 @@ export interface GatewayChild {
 export async function startGatewayChild(dataDir: string, options: Pick<WrkOptions, 'cpuProfDir'>, children: Set<Killable>, serveArgs: string[] = []): Promise<GatewayChild> {
   const token = randomBytes(24).toString('hex')
   // The bin itself, as `npx ferry serve` runs it: its shebang carries the V8 flags Ferry ships with.
-  const profile = options.cpuProfDir ? { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${options.cpuProfDir}`.trim() } : {}
-  const service = spawnService(ferryPath('bin', 'ferry.js'), ['serve', '--port', '0', '--data', dataDir, '--json', ...serveArgs], { ...process.env, ...profile, FERRY_TOKEN: token }, children)
+  // Profiled, node is started with the shebang's settings plus --cpu-prof (which NODE_OPTIONS refuses).
+  const bin = ferryPath('bin', 'ferry.js')
+  const args = ['serve', '--port', '0', '--data', dataDir, '--json', ...serveArgs]
+  const shebang = options.cpuProfDir ? readShebang(bin) : null
+  const service = shebang
+    ? spawnService(process.execPath, [...shebang.nodeFlags, '--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, bin, ...args], { ...process.env, ...shebang.env, FERRY_TOKEN: token }, children)
+    : spawnService(bin, args, { ...process.env, FERRY_TOKEN: token }, children)
   const timeout = setTimeout(() => service.child.kill('SIGKILL'), READY_TIMEOUT_MS)
   try {
     for await (const line of service.stdoutLines) {
@@ -204,6 +209,15 @@ export async function startGatewayChild(dataDir: string, options: Pick<WrkOption
     clearTimeout(timeout)
   }
   throw new Error(`ferry serve exited (${service.child.exitCode ?? service.child.signalCode}) before printing its URL:\n${service.output().trim()}`)
+}
+
+/** `#!/usr/bin/env -S NAME=value node --flag ...`: the environment and node flags a bin's shebang sets. */
+function readShebang(file: string): { env: Record<string, string>; nodeFlags: string[] } {
+  const words = (readFileSync(file, 'utf8').split('\n', 1)[0] ?? '').replace(/^#!\S*env\s+-S\s+/, '').split(/\s+/).filter(Boolean)
+  const node = words.indexOf('node')
+  if (node < 0) throw new Error(`${file}: its shebang does not run node`)
+  const env = Object.fromEntries(words.slice(0, node).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]))
+  return { env, nodeFlags: words.slice(node + 1) }
 }
 
 export async function callApi<T>(gateway: GatewayChild, method: string, path: string, body: Buffer | string, contentType: string): Promise<T> {
