@@ -14,8 +14,8 @@ import type { ProxyRecord } from './model-proxy.js'
 export interface RequestSinkTargets {
   metrics: Pick<Metrics, 'recordRequest'>
   history: Pick<RequestHistory, 'record'>
-  /** One JSON line per request into the gateway's access log; `time` is the batch's ISO timestamp. */
-  accessLog(line: string, time: Date): void
+  /** One JSON line per request into the gateway's access log; none for the nginx plane, whose own log is it. */
+  accessLog?: (line: string, time: Date) => void
 }
 
 export interface RequestSink {
@@ -39,12 +39,13 @@ export function createRequestSink(targets: RequestSinkTargets): RequestSink {
     queue = []
     const time = new Date()
     const iso = time.toISOString()
+    const accessLog = targets.accessLog
     for (const record of batch) {
       try {
         if (record.path.includes('?')) record.path = redactUrl(record.path)
         if (record.version) targets.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: record.role })
         targets.history.record(record, iso)
-        targets.accessLog(JSON.stringify(record), time)
+        if (accessLog) accessLog(JSON.stringify(record), time)
       } catch (error) {
         console.error('request sink: could not record a request', error)
       }
