@@ -4,7 +4,7 @@
  */
 import semver from 'semver'
 import type { Descriptor } from '../descriptors/descriptor.js'
-import { createDeployerError } from './errors.js'
+import { modelNotFound, versionNotFound } from './errors.js'
 import type { Instance } from './supervisor/instance.js'
 import type { ReplicaStatus } from './supervisor/replica.js'
 import type { SandboxInfo } from './sandbox/version-sandbox.js'
@@ -81,13 +81,13 @@ export function resolveVersion(state: StateStore, name: string, selector: string
   const versions = state.listVersions(name)
   if (versions.length === 0) {
     const known = listModelInfo(state).map((m) => m.name)
-    throw createDeployerError('E_MODEL_NOT_FOUND', `no model "${name}"${known.length ? `; models: ${known.join(', ')}` : ''}`, { details: { name, models: known } })
+    throw modelNotFound(name, known)
   }
   const byVersion = semver.valid(selector) ? state.getVersion(name, selector) : undefined
   const version = byVersion?.version ?? state.getAlias(name, selector)?.version
   if (!version) {
     const aliases = state.listAliases(name).map((a) => a.alias)
-    throw createDeployerError('E_VERSION_NOT_FOUND', `${name}@${selector} is neither a version nor an alias; versions: ${versions.map((v) => v.version).join(', ')}${aliases.length ? `; aliases: ${aliases.join(', ')}` : ''}`, { details: { name, selector, versions: versions.map((v) => v.version), aliases } })
+    throw versionNotFound(name, selector, versions.map((v) => v.version), aliases)
   }
   const record = state.getVersion(name, version)!
   return { name, version, ref: `${name}@${version}`, descriptor: state.getPackage(record.digest)!.descriptor as Descriptor }

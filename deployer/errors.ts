@@ -80,3 +80,20 @@ export const { ERRORS: DEPLOYER_ERRORS, createError: createDeployerError } = def
 })
 
 export type DeployerErrorCode = keyof typeof DEPLOYER_ERRORS
+
+/**
+ * The one "no such model" error, naming the models there are (the deployer's catalog, the routing
+ * table and the timeseries routes all answer with it).
+ * @example throw modelNotFound('ocr', ['echo', 'digits']) // E_MODEL_NOT_FOUND: no model "ocr"; models: echo, digits
+ */
+export function modelNotFound(name: string, known: readonly string[]): ReturnType<typeof createDeployerError> {
+  return createDeployerError('E_MODEL_NOT_FOUND', `no model "${name}"${known.length ? `; models: ${known.join(', ')}` : ''}`, { details: { name, models: [...known] } })
+}
+
+/**
+ * The one "no such version or alias" error, naming the versions and aliases the model has.
+ * @example throw versionNotFound('ocr', '9.9.9', ['1.0.0'], ['stable'])
+ */
+export function versionNotFound(name: string, selector: string, versions: readonly string[], aliases: readonly string[]): ReturnType<typeof createDeployerError> {
+  return createDeployerError('E_VERSION_NOT_FOUND', `${name}@${selector} is neither a version nor an alias; versions: ${versions.join(', ')}${aliases.length ? `; aliases: ${aliases.join(', ')}` : ''}`, { details: { name, selector, versions: [...versions], aliases: [...aliases] } })
+}

@@ -4,7 +4,7 @@
  */
 export { Deployer, type DeployRequest, type InstanceInfo, type ModelInfo, type ResolvedTarget } from './deployer.js'
 export { resolveDeployerOptions, type DeployerOptions, type InstanceEnv, type ResolvedDeployerOptions } from './options.js'
-export { DEPLOYER_ERRORS, createDeployerError, type DeployerErrorCode } from './errors.js'
+export { DEPLOYER_ERRORS, createDeployerError, modelNotFound, type DeployerErrorCode } from './errors.js'
 export { toEnvironmentError } from './environment-error.js'
 export { secureDataDir } from './data-dir.js'
 export type { Launcher, LaunchSpec, LaunchedProcess, ExitInfo } from './launcher.js'
@@ -18,3 +18,4 @@ export { parseRef, type VersionRef } from './ref.js'
 export { openSqliteDatabase } from './sqlite-database.js'
 export { detectSandbox, createSandboxedLauncher, type SandboxMode, type SandboxStatus, type SandboxInfo } from './sandbox/index.js'
 export { isPipeline } from './pipeline/pipeline-version.js'
+export { readZipTrailer, ZipTrailerError, type ZipTrailer } from './_zip-trailer.js'

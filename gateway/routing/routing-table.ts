@@ -6,6 +6,7 @@
  * renderer (Gateway API HTTPRoute weights, RequestMirror) can consume the same value. So it holds
  * nothing process-specific: no sockets, no pools, no functions; only names, addresses and numbers.
  */
+import { modelNotFound, versionNotFound } from '../../deployer/errors.js'
 
 /** One place a version answers: a ready replica. */
 export interface RouteEndpoint {
@@ -70,7 +71,8 @@ export function lookupRoute(table: RoutingTable, name: string, selector: string)
   const model = Object.hasOwn(table.models, name) ? table.models[name] : undefined
   if (!model) {
     const known = Object.keys(table.models)
-    return { ok: false, code: 'E_MODEL_NOT_FOUND', message: `no model "${name}"${known.length ? `; models: ${known.join(', ')}` : ''}`, details: { name, models: known } }
+    const error = modelNotFound(name, known)
+    return { ok: false, code: 'E_MODEL_NOT_FOUND', message: error.message, details: error.details! }
   }
   const byVersion = SEMVER.test(selector) && Object.hasOwn(model.versions, selector) ? selector : undefined
   const version = byVersion ?? (Object.hasOwn(model.aliases, selector) ? model.aliases[selector] : undefined)
@@ -78,11 +80,8 @@ export function lookupRoute(table: RoutingTable, name: string, selector: string)
   if (!route) {
     const versions = Object.keys(model.versions)
     const aliases = Object.keys(model.aliases)
-    return {
-      ok: false, code: 'E_VERSION_NOT_FOUND',
-      message: `${name}@${selector} is neither a version nor an alias; versions: ${versions.join(', ')}${aliases.length ? `; aliases: ${aliases.join(', ')}` : ''}`,
-      details: { name, selector, versions, aliases },
-    }
+    const error = versionNotFound(name, selector, versions, aliases)
+    return { ok: false, code: 'E_VERSION_NOT_FOUND', message: error.message, details: error.details! }
   }
   return { ok: true, model, version: route, rollout: selector === 'latest' ? model.rollout : null }
 }

@@ -4,7 +4,7 @@
  * last 15 minutes, hour (one point per sample) or day (one per minute), with the markers.
  */
 import { Hono, type Context } from 'hono'
-import { createDeployerError } from '../../deployer/index.js'
+import { modelNotFound } from '../../deployer/index.js'
 import { createGatewayError } from '../errors.js'
 import { queryString } from '../_query.js'
 import { RANGES, type RangeName, type TimeseriesStore } from './timeseries-store.js'
@@ -43,7 +43,7 @@ export function createTimeseriesRoutes(view: TimeseriesView): Hono {
     const range = readRange(c)
     const known = view.models()
     if (!known.includes(name) && !view.store.hasModel(name)) {
-      throw createDeployerError('E_MODEL_NOT_FOUND', `no model "${name}"${known.length ? `; models: ${known.join(', ')}` : ''}`, { details: { name, models: known } })
+      throw modelNotFound(name, known)
     }
     const head = frame(range)
     return c.json({ model: name, ...head, ...view.store.readModel(name, range, head.to) })
