@@ -11,6 +11,7 @@ import { basename, extname, join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import unzipper from 'unzipper'
+import { readZipTrailer, ZipTrailerError } from '../../deployer/index.js'
 import { createGatewayError } from '../errors.js'
 import type { NewInput } from './job-store.js'
 
@@ -47,27 +48,17 @@ function limitBytes(limit: number, name: string, budget: { used: number; max: nu
 const ENTRIES_PER_INPUT = 3
 
 /**
- * How many entries the zip's end-of-central-directory record (zip64's when it defers to it) says
- * the directory holds (APPNOTE.TXT 4.3.16, 4.3.14), read from the file's tail alone; undefined
- * when there is no such record (the reader then says what is wrong).
+ * How many entries the zip's directory holds, from its end-of-central-directory record (zip64's
+ * when it defers to it), read from the file's tail alone with the deployer's trailer reader; a
+ * trailer that is missing or inconsistent refuses the zip before any reader walks its directory.
  */
-async function readEntryCount(zipPath: string): Promise<number | undefined> {
+async function readEntryCount(zipPath: string): Promise<number> {
   const file = await open(zipPath, 'r')
   try {
-    const { size } = await file.stat()
-    const tailLength = Math.min(size, 22 + 0xffff)
-    const tail = Buffer.alloc(tailLength)
-    await file.read(tail, 0, tailLength, size - tailLength)
-    const at = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
-    if (at === -1 || at + 22 > tail.length) return undefined
-    const count = tail.readUInt16LE(at + 10)
-    if (count !== 0xffff && tail.readUInt32LE(at + 16) !== 0xffffffff) return count
-    // Zip64: the locator 20 bytes before points at the zip64 record, whose count is 8 bytes.
-    if (at < 20 || tail.readUInt32LE(at - 20) !== 0x07064b50) return count
-    const record = Buffer.alloc(40)
-    const { bytesRead } = await file.read(record, 0, 40, Number(tail.readBigUInt64LE(at - 12)))
-    if (bytesRead < 40 || record.readUInt32LE(0) !== 0x06064b50) return count
-    return Number(record.readBigUInt64LE(32))
+    return (await readZipTrailer(file)).entryCount
+  } catch (error) {
+    if (error instanceof ZipTrailerError) throw invalid(`the body is not a readable zip: ${error.message}`)
+    throw error
   } finally {
     await file.close()
   }
@@ -82,7 +73,7 @@ export async function unpackZipInputs(zipPath: string, dir: string, limits: ZipL
   // zip under the body limit and would take gigabytes. The directory's own count is checked first.
   const entries = await readEntryCount(zipPath)
   const maxEntries = limits.maxInputs * ENTRIES_PER_INPUT + 100
-  if (entries !== undefined && entries > maxEntries) {
+  if (entries > maxEntries) {
     throw createGatewayError('E_JOB_TOO_MANY_INPUTS', `the zip's directory lists ${entries} entries; a job takes at most ${limits.maxInputs} files (${maxEntries} entries with folders and __MACOSX/)`, { details: { entries, limit: limits.maxInputs, maxEntries } })
   }
   let directory: unzipper.CentralDirectory
