@@ -6,6 +6,7 @@
  * tokens, metrics, the prediction history). The request id and the client's Authorization go along.
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
+import { readAnswerBody } from '../_answer-body.js'
 import { createGatewayError } from '../errors.js'
 import { lookupRoute, type RoutingTable } from '../routing/index.js'
 import { FileValue } from './_template-eval.js'
@@ -29,8 +30,6 @@ export interface StepCaller {
   readiness(step: CallStep): { ready: boolean; reason: string | null; ref: string | null }
   close(): Promise<void>
 }
-
-const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 function encodeBody(body: unknown): { bytes: Buffer | null; contentType: string | undefined } {
   if (body === undefined) return { bytes: null, contentType: undefined }
@@ -86,15 +85,10 @@ export function createStepCaller(options: { gatewayUrl: string; table: () => Rou
       const signal = AbortSignal.timeout(timeoutMs)
       const where = { step: step.id, model: `${step.model}@${step.selector}` }
       let answer: Dispatcher.ResponseData
-      const chunks: Buffer[] = []
+      let answered: Buffer
       try {
         answer = await pool.request({ method: step.method as Dispatcher.HttpMethod, path: `/models/${encodeURIComponent(step.model)}@${encodeURIComponent(step.selector)}${step.path}${encodeQuery(query)}`, headers, body: bytes, signal })
-        let size = 0
-        for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-          size += chunk.length
-          if (size > MAX_ANSWER_BYTES) throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`)
-          chunks.push(chunk)
-        }
+        answered = await readAnswerBody(answer.body)
       } catch (error) {
         if (signal.aborted || error instanceof undiciErrors.RequestAbortedError) {
           throw createGatewayError('E_PIPELINE_STEP_TIMEOUT', `step "${step.id}" (${where.model}) did not answer within ${timeoutMs} ms`, { details: { ...where, timeoutMs } })
@@ -103,7 +97,7 @@ export function createStepCaller(options: { gatewayUrl: string; table: () => Rou
       }
       const ref = [answer.headers['x-ferry-version']].flat()[0] ?? null
       const type = [answer.headers['content-type']].flat()[0] ?? ''
-      const output = decodeAnswer(Buffer.concat(chunks), type)
+      const output = decodeAnswer(answered, type)
       const status = answer.statusCode
       if (status < 400) return { status, ref, output }
       const error = typeof output === 'object' && output !== null && !(output instanceof FileValue) ? (output as { error?: unknown }).error ?? output : String(output).slice(0, 500)

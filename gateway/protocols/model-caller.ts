@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { Pool, type Dispatcher } from 'undici'
+import { readAnswerBody } from '../_answer-body.js'
 import type { ModelAnswer, ModelRequest } from './model-request.js'
 
 export interface ModelCaller {
@@ -19,7 +20,6 @@ export interface ModelCaller {
 
 const FORWARDED = ['authorization', 'x-request-id', 'accept', 'accept-language', 'cookie', 'user-agent', 'x-gradio-user']
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length'])
-const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 function modelPrefix(model: string, selector: string): string {
   return `/models/${encodeURIComponent(model)}@${encodeURIComponent(selector)}`
@@ -60,19 +60,10 @@ export function createModelCaller(gatewayUrl: string, timeoutMs: number): ModelC
         headers: request.body ? { ...headers, 'content-length': String(request.body.length) } : headers,
         body: request.body ?? null,
       })
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        size += chunk.length
-        if (size > MAX_ANSWER_BYTES) {
-          body.destroy()
-          throw new Error(`the answer of ${model} is larger than ${MAX_ANSWER_BYTES} bytes`)
-        }
-        chunks.push(chunk)
-      }
+      const bytes = await readAnswerBody(body).catch((error: Error) => { throw new Error(`${model}: ${error.message}`) })
       const type = answerHeaders['content-type']
       const ref = answerHeaders['x-ferry-version']
-      return { status: statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? '', body: Buffer.concat(chunks), ref: Array.isArray(ref) ? ref[0] : ref }
+      return { status: statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? '', body: bytes, ref: Array.isArray(ref) ? ref[0] : ref }
     },
     async pass(model, selector, path, request) {
       const headers: Record<string, string> = {}
