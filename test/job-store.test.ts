@@ -63,3 +63,23 @@ test('a zip\'s entries are unpacked as numbered files in path order, whatever th
   await assert.rejects(unpackZipInputs(zip, join(dir, 'small'), { maxInputs: 10, maxInputBytes: 1024, maxTotalBytes: 10 }), { code: 'E_JOB_ZIP_INVALID' })
   assert.equal(existsSync(join(dir, 'small')), false, 'a refused zip leaves no folder')
 })
+
+test('a zip whose trailer points its directory past the end of the file is refused as invalid, whatever count it claims', async (t) => {
+  const dir = await makeTempDir(t, 'ferry-job-zip-trailer-')
+  const good = encodeZip([{ name: 'a.json', data: Buffer.from('1') }])
+  // The end-of-central-directory record is the last 22 bytes: claim 60,000 entries in a directory
+  // that starts far beyond the file, so a reader that believed it would walk nothing real.
+  const bad = Buffer.from(good)
+  const eocd = bad.length - 22
+  bad.writeUInt16LE(60_000, eocd + 8)
+  bad.writeUInt16LE(60_000, eocd + 10)
+  bad.writeUInt32LE(0x7fff_0000, eocd + 16)
+  const zip = join(dir, 'bad.zip')
+  await writeFile(zip, bad)
+  await assert.rejects(unpackZipInputs(zip, join(dir, 'out'), { maxInputs: 100_000, maxInputBytes: 1024, maxTotalBytes: 4096 }), (error: { code?: string; message?: string }) => {
+    assert.equal(error.code, 'E_JOB_ZIP_INVALID')
+    assert.match(String(error.message), /central directory out of bounds/)
+    return true
+  })
+  assert.equal(existsSync(join(dir, 'out')), false, 'a refused zip leaves no folder')
+})
