@@ -27,8 +27,16 @@ export interface ZipTrailer {
   zip64: boolean
 }
 
-/** Why a file is not a zip we can read; the caller turns it into E_UNPACK_ZIP_INVALID. */
-export class ZipTrailerError extends Error {}
+/**
+ * Why a file is not a zip we can read; the caller turns it into E_UNPACK_ZIP_INVALID. `entryCount`
+ * is the count the trailer claims when it was read before the fault was found (a caller may refuse
+ * that count first, as the more useful answer).
+ */
+export class ZipTrailerError extends Error {
+  constructor(message: string, readonly entryCount?: number) {
+    super(message)
+  }
+}
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length)
@@ -77,8 +85,8 @@ export async function readZipTrailer(handle: FileHandle): Promise<ZipTrailer> {
     centralDirectoryOffset = Number(record.readBigUInt64LE(48))
     end = recordOffset
   }
-  if (centralDirectoryOffset + centralDirectorySize > end) throw new ZipTrailerError('central directory out of bounds')
+  if (centralDirectoryOffset + centralDirectorySize > end) throw new ZipTrailerError('central directory out of bounds', entryCount)
   // Every record is at least 46 bytes, so the count cannot exceed what the directory can hold.
-  if (entryCount * CENTRAL_RECORD_BYTES > centralDirectorySize) throw new ZipTrailerError('entry count larger than the central directory')
+  if (entryCount * CENTRAL_RECORD_BYTES > centralDirectorySize) throw new ZipTrailerError('entry count larger than the central directory', entryCount)
   return { fileSize, eocdOffset, entryCount, centralDirectoryOffset, centralDirectorySize, zip64 }
 }

@@ -49,15 +49,15 @@ const ENTRIES_PER_INPUT = 3
 
 /**
  * How many entries the zip's directory holds, from its end-of-central-directory record (zip64's
- * when it defers to it), read from the file's tail alone with the deployer's trailer reader; a
- * trailer that is missing or inconsistent refuses the zip before any reader walks its directory.
+ * when it defers to it), read from the file's tail alone with the deployer's trailer reader, and
+ * what is wrong with that trailer if anything (missing, or inconsistent with the file).
  */
-async function readEntryCount(zipPath: string): Promise<number> {
+async function readEntryCount(zipPath: string): Promise<{ entries: number | undefined; problem: string | null }> {
   const file = await open(zipPath, 'r')
   try {
-    return (await readZipTrailer(file)).entryCount
+    return { entries: (await readZipTrailer(file)).entryCount, problem: null }
   } catch (error) {
-    if (error instanceof ZipTrailerError) throw invalid(`the body is not a readable zip: ${error.message}`)
+    if (error instanceof ZipTrailerError) return { entries: error.entryCount, problem: error.message }
     throw error
   } finally {
     await file.close()
@@ -71,11 +71,13 @@ async function readEntryCount(zipPath: string): Promise<number> {
 export async function unpackZipInputs(zipPath: string, dir: string, limits: ZipLimits): Promise<NewInput[]> {
   // The reader builds an object per entry before any is counted: 10 million empty entries fit in a
   // zip under the body limit and would take gigabytes. The directory's own count is checked first.
-  const entries = await readEntryCount(zipPath)
+  const { entries, problem } = await readEntryCount(zipPath)
   const maxEntries = limits.maxInputs * ENTRIES_PER_INPUT + 100
-  if (entries > maxEntries) {
+  if (entries !== undefined && entries > maxEntries) {
     throw createGatewayError('E_JOB_TOO_MANY_INPUTS', `the zip's directory lists ${entries} entries; a job takes at most ${limits.maxInputs} files (${maxEntries} entries with folders and __MACOSX/)`, { details: { entries, limit: limits.maxInputs, maxEntries } })
   }
+  // A trailer that is missing or does not fit the file is refused before any reader walks the directory.
+  if (problem !== null) throw invalid(`the body is not a readable zip: ${problem}`)
   let directory: unzipper.CentralDirectory
   try {
     directory = await unzipper.Open.file(zipPath)
