@@ -59,7 +59,11 @@ function statusCondition(words: string[] | undefined): SqlCondition {
 export interface RequestHistoryOptions {
   /** Rows kept; the oldest go first (FERRY_REQUEST_HISTORY, default 100,000). */
   retain: number
-  /** How long a finished request may wait in memory before it is written (default 250 ms). */
+  /**
+   * How long a finished request may wait in memory before it is written (default 25 ms). A batch
+   * holds the event loop while it is written (about 3.5 µs a row): at 9k req/s, 250 ms of rows held
+   * it for ~8 ms and added about 3 ms to the Node plane's p99 in the proxy bench (three runs each).
+   */
   flushMs?: number
 }
 
@@ -67,6 +71,8 @@ export interface RequestHistoryOptions {
 type QueuedRow = [string, string, string | null, string, string, number, number, number, number, string | null]
 
 interface RequestRow { id: number; time: string; model: string; version: string | null; method: string; path: string; status: number; duration_ms: number; request_bytes: number; response_bytes: number; request_id: string | null }
+
+const FLUSH_MS = 25
 
 export class RequestHistory {
   private buffer: QueuedRow[] = []
@@ -91,7 +97,7 @@ export class RequestHistory {
       typeof endedAt === 'string' ? endedAt : endedAt.toISOString(), record.model, record.version, record.method, record.path, record.status,
       Math.round(record.durationMs * 1000) / 1000, record.requestBytes, record.responseBytes, record.requestId || null,
     ])
-    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 250).unref()
+    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? FLUSH_MS).unref()
   }
 
   /** Writes what is queued. */
