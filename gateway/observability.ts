@@ -53,9 +53,8 @@ async function collectModelApis(deployer: Deployer): Promise<ModelApi[]> {
 export function createObservability(deployer: Deployer, version: string): Observability {
   const metrics = createMetrics()
   let cached: Promise<OpenApiDocument> | undefined
-  let cachedJson: Promise<string> = Promise.resolve('')
-  /** The document cachedJson was made from: a rebuilt document is serialised again. */
-  let cachedFrom: Promise<OpenApiDocument> | undefined
+  /** `cached` as JSON text, made on first ask; dropped whenever `cached` is rebuilt. */
+  let cachedJson: Promise<string> | undefined
   const unsubscribe = deployer.onEvent((event) => {
     feedMetrics(metrics, event)
     if (['deploy', 'state', 'alias', 'remove', 'restart'].includes(event.type)) cached = undefined
@@ -63,16 +62,16 @@ export function createObservability(deployer: Deployer, version: string): Observ
   return {
     metrics,
     openApi() {
-      cached ??= collectModelApis(deployer).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
-      cached.catch(() => { cached = undefined })
+      if (!cached) {
+        cached = collectModelApis(deployer).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
+        cached.catch(() => { cached = undefined })
+        cachedJson = undefined
+      }
       return cached
     },
     openApiJson() {
-      const from = this.openApi()
-      if (cachedFrom !== from) {
-        cachedFrom = from
-        cachedJson = from.then((document) => JSON.stringify(document))
-      }
+      const document = this.openApi()
+      cachedJson ??= document.then((value) => JSON.stringify(value))
       return cachedJson
     },
     close() {
