@@ -9,5 +9,5 @@ import type { ModelRoute } from './routing-table.js'
 /** Whether `authorization` may run inference on `model` (always true when the model is open). */
 export function checkInferenceToken(model: ModelRoute, authorization: string | undefined): boolean {
   if (!model.auth.required) return true
-  return authorization !== undefined && model.auth.tokenSha256.some((hash) => isAuthorizedByHash(authorization, hash))
+  return model.auth.tokenSha256.some((hash) => isAuthorizedByHash(authorization, hash))
 }
