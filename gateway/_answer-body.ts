@@ -7,14 +7,15 @@
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 /**
+ * `what` names the answer in the error, e.g. "the answer of digits".
  * @example const bytes = await readAnswerBody(answer.body) // throws past 64 MB
  */
-export async function readAnswerBody(body: AsyncIterable<Buffer>, maxBytes = MAX_ANSWER_BYTES): Promise<Buffer> {
+export async function readAnswerBody(body: AsyncIterable<Buffer>, what = 'the answer', maxBytes = MAX_ANSWER_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of body) {
     size += chunk.length
-    if (size > maxBytes) throw new Error(`the answer is larger than ${maxBytes} bytes`)
+    if (size > maxBytes) throw new Error(`${what} is larger than ${maxBytes} bytes`)
     chunks.push(chunk)
   }
   return Buffer.concat(chunks, size)

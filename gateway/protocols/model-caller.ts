@@ -60,7 +60,7 @@ export function createModelCaller(gatewayUrl: string, timeoutMs: number): ModelC
         headers: request.body ? { ...headers, 'content-length': String(request.body.length) } : headers,
         body: request.body ?? null,
       })
-      const bytes = await readAnswerBody(body).catch((error: Error) => { throw new Error(`${model}: ${error.message}`) })
+      const bytes = await readAnswerBody(body, `the answer of ${model}`)
       const type = answerHeaders['content-type']
       const ref = answerHeaders['x-ferry-version']
       return { status: statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? '', body: bytes, ref: Array.isArray(ref) ? ref[0] : ref }
