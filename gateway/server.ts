@@ -115,7 +115,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
       const nginxPort = resolved.port === 0 ? await getFreePort(resolved.host) : resolved.port
       // nginx's own JSON log (<data>/nginx/access.jsonl) is the access log of what it carries: its lines go to the history and metrics only.
       const carried = createRequestSink({ metrics: observability.metrics, history: tracking.requests })
-      plane = await startNginxPlane({ nginx, dataDir: resolved.dataDir, listen: { host: resolved.host, port: nginxPort }, nodePort: port, upstreamTimeoutMs: resolved.upstreamTimeoutMs, routing, requests: carried, metrics: observability.metrics, traffic })
+      plane = await startNginxPlane({ nginx, dataDir: resolved.dataDir, listen: { host: resolved.host, port: nginxPort }, nodePort: port, upstreamTimeoutMs: resolved.upstreamTimeoutMs, routing, requests: carried, history: tracking.requests, metrics: observability.metrics, traffic })
     } catch (error) {
       await closeParts(opened)
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -279,10 +279,15 @@ export function runDataPlaneContract(plane: DataPlaneUnderTest): void {
 
     await t.test('every request is in the prediction history and the metrics', async () => {
       const id = `contract-${plane.name}-recorded`
+      const before = Date.now()
       await call(gateway.url, '/models/plane@1.0.0/headers?token=secret-in-url', { headers: { 'x-request-id': id } })
+      const after = Date.now()
       await waitFor(async () => ((await api('GET', '/requests?model=plane&limit=500')).json.requests as Array<{ requestId: string }>).some((r) => r.requestId === id), 15_000, 'the request in the history')
-      const row = ((await api('GET', '/requests?model=plane&limit=500')).json.requests as Array<{ requestId: string; version: string; status: number; path: string; method: string }>).find((r) => r.requestId === id)!
+      const row = ((await api('GET', '/requests?model=plane&limit=500')).json.requests as Array<{ requestId: string; version: string; status: number; path: string; method: string; time: string }>).find((r) => r.requestId === id)!
       assert.deepEqual([row.version, row.status, row.method, row.path], ['1.0.0', 200, 'GET', '/models/plane@1.0.0/headers?token=REDACTED'])
+      // The row's time is when the request finished, not when the plane got round to recording it (nginx's log is read back later).
+      const time = Date.parse(row.time)
+      assert.ok(time >= before - 1 && time <= after + 50, `recorded at ${row.time}, the call ran from ${new Date(before).toISOString()} to ${new Date(after).toISOString()}`)
       const metrics = (await call(gateway.url, '/metrics', { headers: auth })).text
       assert.match(metrics, /ferry_requests_total\{model="plane",version="1\.0\.0",code="200",role="stable"\} \d+/)
       assert.match(metrics, /ferry_requests_total\{model="plane",version="1\.1\.0",code="502",role="stable"\} [1-9]/)

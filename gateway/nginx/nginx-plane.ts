@@ -33,6 +33,8 @@ export interface NginxPlaneOptions {
   upstreamTimeoutMs: number
   routing: RoutingPublisher
   requests: RequestSink
+  /** Written at the end of each chunk of log read (see AccessLogReader's onBatch). */
+  history: { flush(): void }
   metrics: Pick<Metrics, 'recordRequest'>
   traffic: TrafficLedger
   /** nginx worker processes (default 1: the same one-core budget as the Node plane's event loop). */
@@ -87,7 +89,7 @@ export async function startNginxPlane(options: NginxPlaneOptions): Promise<Nginx
   const accessLog = join(prefix, 'access.jsonl')
   const render = (table: RoutingTable) => renderNginxConfig(table, { listen: options.listen, nodePort: options.nodePort, prefix, accessLog, upstreamTimeoutMs: options.upstreamTimeoutMs, workers: options.workers ?? 1 })
   const nginx = new NginxProcess({ binary: options.nginx.path, prefix, listen: options.listen })
-  const reader = new AccessLogReader(accessLog, (line) => record(line), () => nginx.reopenLogs())
+  const reader = new AccessLogReader(accessLog, (line) => record(line), () => nginx.reopenLogs(), () => { options.requests.flush(); options.history.flush() })
   const record = (line: NginxLogLine): void => {
     const proxied = toProxyRecord(line)
     if (!proxied.version) return

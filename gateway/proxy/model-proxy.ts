@@ -38,6 +38,8 @@ export interface ProxyRecord {
   path: string
   /** stable, or canary when a rollout's split chose its candidate (shadow: a mirrored copy, given to onMirror). */
   role: ProxyRole
+  /** When it finished (epoch ms), for a record made later than that (nginx's log line, read back); absent: now. */
+  endedAt?: number
 }
 
 type Endpoints = Array<{ replica: number; port: number }>

@@ -2,7 +2,7 @@
  * Where the data plane's per-request records go: one record per finished request, queued, and
  * handed on in batches at the end of the event-loop turn (setImmediate) to the metrics, the
  * prediction history and the access log. The hot path costs an array push; the batch shares one
- * clock reading and one timestamp string. Nothing waits: a reader that comes after the response
+ * clock reading and one timestamp string (a record that says when it ended keeps that time). Nothing waits: a reader that comes after the response
  * (the client's next request) always finds the record, since the batch runs before new I/O.
  * The nginx plane feeds the same sink from nginx's JSON access log.
  */
@@ -40,11 +40,14 @@ export function createRequestSink(targets: RequestSinkTargets): RequestSink {
     const time = new Date()
     const iso = time.toISOString()
     const accessLog = targets.accessLog
+    let endedAt = -1
+    let endedIso = iso
     for (const record of batch) {
       try {
         if (record.path.includes('?')) record.path = redactUrl(record.path)
         if (record.version) targets.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: record.role })
-        targets.history.record(record, iso)
+        if (record.endedAt !== undefined && record.endedAt !== endedAt) endedIso = new Date((endedAt = record.endedAt)).toISOString()
+        targets.history.record(record, record.endedAt === undefined ? iso : endedIso)
         if (accessLog) accessLog(JSON.stringify(record), time)
       } catch (error) {
         console.error('request sink: could not record a request', error)
