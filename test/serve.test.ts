@@ -56,3 +56,12 @@ test('ferry serve: SIGTERM with the console open ends its event stream cleanly a
   assert.equal(await stopped, 0, served.stderr())
   assert.doesNotMatch(served.stderr(), /forced|closing \d+ connections/i)
 })
+
+test('ferry serve: a closed stdout (its reader went away) neither stops the server nor fails its exit', async (t) => {
+  const served = await startFerryServe(t)
+  served.child.stdout!.destroy()
+  assert.equal((await served.api('/api/instances')).status, 200)
+  // Shutting down writes the final result to stdout: with no reader that is EPIPE, which used to end it with a stack trace and exit 1.
+  assert.equal(await served.stop(), 0, served.stderr())
+  assert.doesNotMatch(served.stderr(), /EPIPE|internal error/)
+})

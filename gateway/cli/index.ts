@@ -122,6 +122,13 @@ export async function runMain(argv: string[]): Promise<void> {
   const interrupt = () => controller.abort(new Error('interrupted'))
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
+  // A reader that went away (`ferry … | head`, a log pipe closed under a running server) is not the
+  // command's failure: the rest of its output is dropped and the command carries on to its own end.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+    })
+  }
   process.exitCode = await runCli(argv, {
     cwd: process.cwd(),
     env: process.env,
