@@ -53,6 +53,19 @@ test('the console\'s smaller defects', { skip: browserUnavailable(), timeout: 18
     }, options))
   }
 
+  await t.test('a model page and its try page read /openapi.json once between them while no version changes', (t) => withPage(t, browser, async (page) => {
+    const reads: string[] = []
+    page.on('request', (request) => { if (new URL(request.url()).pathname === '/openapi.json') reads.push(request.url()) })
+    await signIn(page, ferry, '#/models/echo')
+    await page.locator('.operations .operation').first().waitFor()
+    await page.locator('pre[data-snippet="curl"]').waitFor()
+    await page.locator('.operations .operation').getByRole('link', { name: 'Try it' }).first().click()
+    await page.getByRole('button', { name: 'Send' }).waitFor()
+    await page.goBack()
+    await page.locator('.operations .operation').first().waitFor()
+    assert.equal(reads.length, 1, `read ${reads.length} times`)
+  }))
+
   await t.test('a new tab is signed in, and a model page highlights no "Overview"', (t) => withPage(t, browser, async (page) => {
     await signIn(page, ferry, '#/models/echo')
     await page.getByRole('heading', { name: 'echo', exact: true }).waitFor()

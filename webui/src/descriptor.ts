@@ -5,6 +5,7 @@
  */
 import { api, seg } from './api.js'
 import type { Descriptor, Endpoint, InstanceInfo, PackageRecord } from './types.js'
+import { openApiDocument } from './openapi-doc.js'
 
 const cache = new Map<string, Promise<Descriptor>>()
 
@@ -31,7 +32,7 @@ type OpenApi = { paths?: Record<string, Record<string, { summary?: string; reque
  */
 export async function endpointsOf(descriptor: Descriptor, ref: string): Promise<Endpoint[]> {
   if (descriptor.api.endpoints?.length) return descriptor.api.endpoints
-  const doc = (await (await fetch('/openapi.json')).json()) as OpenApi
+  const doc = (await openApiDocument()) as OpenApi
   const prefix = `/models/${ref}`
   const endpoints: Endpoint[] = []
   for (const [path, ops] of Object.entries(doc.paths ?? {})) {

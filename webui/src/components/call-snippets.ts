@@ -6,6 +6,7 @@ import { buildCallSnippets } from '../call-snippets.js'
 import { descriptorOf } from '../descriptor.js'
 import { h, replace } from '../dom.js'
 import { errorBox } from './notice.js'
+import { openApiDocument } from '../openapi-doc.js'
 
 export function callSnippetsSection(name: string): { element: HTMLElement; show(version: string, tokenRequired: boolean): void } {
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'))
@@ -18,7 +19,7 @@ export function callSnippetsSection(name: string): { element: HTMLElement; show(
       const { descriptor } = await descriptorOf(`${name}@${version}`)
       let appApiNames: string[] | undefined
       if (descriptor.api.protocol === 'gradio') {
-        const doc = await (await fetch('/openapi.json')).json() as { paths?: Record<string, unknown> }
+        const doc = (await openApiDocument()) as { paths?: Record<string, unknown> }
         const prefix = `/models/${name}@${version}/api/`
         appApiNames = Object.keys(doc.paths ?? {}).filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length))
       }

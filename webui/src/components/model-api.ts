@@ -6,6 +6,7 @@
 import { h, replace } from '../dom.js'
 import { href } from '../router.js'
 import { errorBox } from './notice.js'
+import { openApiDocument } from '../openapi-doc.js'
 
 type Json = Record<string, unknown>
 interface Operation { summary?: string; description?: string; requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> }
@@ -36,11 +37,9 @@ function schemaBlock(label: string, content: Record<string, { schema?: unknown }
 
 export function modelApiSection(name: string): { element: HTMLElement; show(version: string): void } {
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading the API…'))
-  let doc: Promise<OpenApi> | undefined
   async function show(version: string): Promise<void> {
     try {
-      doc ??= fetch('/openapi.json').then((r) => r.json() as Promise<OpenApi>)
-      const document = await doc
+      const document = (await openApiDocument()) as OpenApi
       const prefix = `/models/${name}@${version}`
       const operations = Object.entries(document.paths ?? {}).filter(([path]) => path.startsWith(`${prefix}/`))
         .flatMap(([path, ops]) => METHODS.filter((m) => ops[m]).map((m) => ({ path, method: m.toUpperCase(), op: ops[m]! })))
@@ -55,7 +54,6 @@ export function modelApiSection(name: string): { element: HTMLElement; show(vers
         schemaBlock('Request', op.requestBody?.content, document),
         Object.entries(op.responses ?? {}).map(([status, r]) => schemaBlock(`Response ${status}`, r.content, document))))))
     } catch (error) {
-      doc = undefined
       replace(body, errorBox(error, 'Could not read /openapi.json'))
     }
   }

@@ -19,6 +19,7 @@ import { responseView } from '../try/response-view.js'
 import { textForm } from '../try/text-form.js'
 import type { SampleSource, TryForm } from '../try/try-form.js'
 import type { Descriptor, Endpoint, InstanceInfo } from '../types.js'
+import { openApiDocument } from '../openapi-doc.js'
 
 const endpointKey = (e: Endpoint) => `${e.method} ${e.path}`
 
@@ -47,7 +48,7 @@ async function sampleSource(descriptor: Descriptor, digest: string, endpoint: En
 async function alsoImages(descriptor: Descriptor, ref: string, endpoint: Endpoint): Promise<string[]> {
   const types = new Set((descriptor.examples ?? []).filter((x) => x.endpoint === endpointKey(endpoint) && x.file && x.contentType?.startsWith('image/')).map((x) => x.contentType!))
   try {
-    const doc = (await (await fetch('/openapi.json')).json()) as { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>> }
+    const doc = (await openApiDocument()) as { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>> }
     const content = doc.paths?.[`/models/${ref}${endpoint.path}`]?.[endpoint.method.toLowerCase()]?.requestBody?.content ?? {}
     for (const type of Object.keys(content)) if (type.startsWith('image/')) types.add(type)
   } catch { /* the examples are enough */ }
