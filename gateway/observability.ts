@@ -1,7 +1,8 @@
 /**
  * What the gateway knows about its instances beyond the deployer: metrics fed by deployer events
  * (instance up, restarts, deploy results), and the merged API document, rebuilt only after an
- * event that can change it (a deploy, a state change, an alias, a removal).
+ * event that can change it (a deploy, a state change, an alias, a removal), from each running
+ * replica's own document read once (not once per rebuild).
  */
 import type { Deployer, EventRecord } from '../deployer/index.js'
 import { createGatewayOpenApi } from './_gateway-openapi.js'
@@ -36,23 +37,45 @@ function feedMetrics(metrics: Metrics, event: EventRecord): void {
   }
 }
 
-async function collectModelApis(deployer: Deployer): Promise<ModelApi[]> {
+/**
+ * Each ready instance's own document, read once per running replica: a rebuild after an event
+ * (one alias moved among 50 versions) merges what is known and fetches only what is new. Keyed by
+ * version and port (a restarted replica is asked again); a failed read is not kept.
+ */
+type InstanceDocuments = Map<string, Promise<unknown | undefined>>
+
+async function collectModelApis(deployer: Deployer, documents: InstanceDocuments): Promise<ModelApi[]> {
   const ready = deployer.list().filter((i) => i.state === 'ready')
-  return Promise.all(ready.map(async (instance) => {
+  const wanted = new Set<string>()
+  const apis = await Promise.all(ready.map(async (instance) => {
     const target = deployer.resolveTarget(instance.name, instance.version)
     const api: ModelApi = { name: instance.name, version: instance.version, aliases: instance.aliases, descriptor: target.descriptor }
     const port = target.endpoints[0]?.port
-    if (target.descriptor.api.openapi && port) api.document = await fetchInstanceOpenApi(port, target.descriptor.api.openapi)
+    const read = (key: string, fetchIt: () => Promise<unknown | undefined>) => {
+      wanted.add(key)
+      let document = documents.get(key)
+      if (!document) {
+        document = fetchIt()
+        documents.set(key, document)
+        void document.then((value) => { if (value === undefined && documents.get(key) === document) documents.delete(key) }, () => documents.delete(key))
+      }
+      return document
+    }
+    const openapi = target.descriptor.api.openapi
+    if (openapi && port) api.document = await read(`${instance.name}@${instance.version}:${port}:${openapi}`, () => fetchInstanceOpenApi(port, openapi))
     // A Gradio app's API is read with @gradio/client (view_api); a failure leaves it undocumented, with a warning.
-    else if (target.descriptor.api.protocol === 'gradio' && port) api.document = await GradioAppClients.readApi(port).then((info) => GradioAppClients.buildDocument(info, instance.name), () => undefined)
+    else if (target.descriptor.api.protocol === 'gradio' && port) api.document = await read(`${instance.name}@${instance.version}:${port}:gradio`, () => GradioAppClients.readApi(port).then((info) => GradioAppClients.buildDocument(info, instance.name), () => undefined))
     return api
   }))
+  for (const key of documents.keys()) if (!wanted.has(key)) documents.delete(key)
+  return apis
 }
 
 /** Metrics and API docs for `deployer`; `version` is Ferry's own. */
 export function createObservability(deployer: Deployer, version: string): Observability {
   const metrics = createMetrics()
   let cached: Promise<OpenApiDocument> | undefined
+  const documents: InstanceDocuments = new Map()
   /** `cached` as JSON text, made on first ask; dropped whenever `cached` is rebuilt. */
   let cachedJson: Promise<string> | undefined
   const unsubscribe = deployer.onEvent((event) => {
@@ -63,7 +86,7 @@ export function createObservability(deployer: Deployer, version: string): Observ
     metrics,
     openApi() {
       if (!cached) {
-        cached = collectModelApis(deployer).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
+        cached = collectModelApis(deployer, documents).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
         cached.catch(() => { cached = undefined })
         cachedJson = undefined
       }
