@@ -73,6 +73,13 @@ test('the overview sparkline and the model page charts show real traffic, at des
       await markers.getByText('deploy: deployed 1.1.0').waitFor()
       await markers.getByText('alias: latest → 1.1.0').first().waitFor()
       assert.ok(await rate.locator('.u-legend').isVisible(), 'the legend names each version')
+      // The axes take the scheme's colours: a switch between light and dark draws the charts again.
+      const axisColor = () => rate.locator('.chart-plot').getAttribute('data-axis-color')
+      const light = await axisColor()
+      await page.emulateMedia({ colorScheme: 'dark' })
+      await waitFor(async () => (await axisColor()) !== light, 5_000, 'the chart drawn again in the dark scheme')
+      await page.emulateMedia({ colorScheme: 'light' })
+      await waitFor(async () => (await axisColor()) === light, 5_000, 'and in the light one')
       await saveScreenshot(page, `dashboards-model-${label}`)
       await page.getByText('24 hours', { exact: true }).click()
       await page.getByText(/one point per minute/).waitFor()

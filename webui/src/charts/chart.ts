@@ -116,6 +116,7 @@ export function createChart(options: ChartOptions): Chart {
     plot?.destroy()
     const muted = cssVar('--muted', '#59636e')
     const grid = cssVar('--border', '#d6dbe1')
+    plotEl.dataset['axisColor'] = muted
     const isTime = options.xKind === 'time'
     const opts: uPlot.Options = {
       width, height: options.height ?? 200,
@@ -146,6 +147,10 @@ export function createChart(options: ChartOptions): Chart {
     else if (width > 0 && Math.abs(plot.width - width) > 1) plot.setSize({ width, height: options.height ?? 200 })
   })
   resize.observe(plotEl)
+  // The axes and grid take the scheme's colours when drawn: a switch between light and dark draws the chart again.
+  const scheme = window.matchMedia('(prefers-color-scheme: dark)')
+  const redraw = () => { if (plot) build() }
+  scheme.addEventListener('change', redraw)
 
   function describe(): void {
     const parts = current.series.map((s) => `${s.label}: ${describeValues(s.values, options.format)}`)
@@ -171,6 +176,7 @@ export function createChart(options: ChartOptions): Chart {
     },
     destroy() {
       resize.disconnect()
+      scheme.removeEventListener('change', redraw)
       plot?.destroy()
       plot = undefined
     },
