@@ -27,5 +27,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   keygen: { summary: 'Make an Ed25519 key to sign packages with (pack --sign, deploy --sign)', load: () => import('./commands/keygen.js') as never },
   verify: { summary: 'Check a package\'s signature offline and say who signed it', load: () => import('./commands/verify.js') as never },
   trust: { summary: 'Add, list or remove the public keys the server trusts', load: () => import('./commands/trust.js') as never },
+  timeseries: { summary: 'Print each version\'s requests/s, errors, latency and replicas over the last 15 minutes, hour or day, with the deploys and alias moves', load: () => import('./commands/timeseries.js') as never },
   job: { summary: 'Submit a batch of inputs to a model, watch its progress, read its results, cancel it (resumed after a restart)', load: () => import('./commands/job.js') as never },
 }
