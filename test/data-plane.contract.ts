@@ -155,7 +155,7 @@ export function runDataPlaneContract(plane: DataPlaneUnderTest): void {
       assert.equal(kept.headers['x-request-id'], `contract-${plane.name}-1`)
       assert.equal(kept.json.headers['x-request-id'], `contract-${plane.name}-1`)
       const made = await call(gateway.url, '/models/plane/headers', { headers: { 'x-request-id': 'bad id with spaces' } })
-      assert.match(String(made.headers['x-request-id']), /^[0-9a-f-]{32,36}$/)
+      assert.match(String(made.headers['x-request-id']), /^[0-9a-f]{32}$/, 'both planes make 32 hex digits')
       assert.equal(made.json.headers['x-request-id'], made.headers['x-request-id'])
     })
 

@@ -102,7 +102,7 @@ test('through a real deployer: routing, round robin, streaming bodies, errors', 
     assert.equal(version.status, 404)
     assert.equal(version.json.error.code, 'E_VERSION_NOT_FOUND')
     assert.deepEqual(version.json.error.details.versions, ['1.0.0', '2.0.0'])
-    assert.match(String(version.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+    assert.match(String(version.headers['x-request-id']), /^[0-9a-f]{32}$/)
   })
 
   await t.test('path tricks are refused and never reach another route', async () => {
@@ -151,10 +151,10 @@ test('hop-by-hop headers are dropped both ways; request ids and X-Forwarded-* ar
   assert.equal(kept.headers['keep-alive'] === 'timeout=99', false)
 
   const made = await send(port, '/models/stub/echo', { headers: { 'x-request-id': 'not sane <script>' } })
-  assert.match(String(made.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+  assert.match(String(made.headers['x-request-id']), /^[0-9a-f]{32}$/)
   assert.equal(made.json.headers['x-request-id'], made.headers['x-request-id'])
   const long = await send(port, '/models/stub/echo', { headers: { 'x-request-id': 'a'.repeat(129) } })
-  assert.match(String(long.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+  assert.match(String(long.headers['x-request-id']), /^[0-9a-f]{32}$/)
 })
 
 test('server-sent events reach the client as they are written', async (t) => {

@@ -7,10 +7,10 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import { randomUUID } from 'node:crypto'
 import { isFerryError } from '../../packager/ferry-error.js'
 import type { AuditTrail } from './audit-trail.js'
 import type { AuthEnv } from './authenticate.js'
+import { newRequestId } from '../_request-id.js'
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -57,7 +57,7 @@ async function errorCodeOf(response: Response): Promise<string | null> {
 export function createAuditMiddleware(trail: AuditTrail, logError: (error: unknown) => void): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const given = c.req.header('x-request-id')
-    const requestId = given !== undefined && SANE_REQUEST_ID.test(given) ? given : randomUUID()
+    const requestId = given !== undefined && SANE_REQUEST_ID.test(given) ? given : newRequestId()
     c.set('requestId', requestId)
     c.header('x-request-id', requestId)
     await next()

@@ -2,8 +2,8 @@
  * Header rules of the inference proxy: hop-by-hop headers are dropped both ways, a request id is
  * kept or made, and X-Forwarded-* tell the instance who called.
  */
-import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import { newRequestId } from '../_request-id.js'
 
 // RFC 9110 §7.6.1: meant for one connection, never forwarded. proxy-connection is the
 // non-standard variant old clients still send.
@@ -13,10 +13,10 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 const REPLACED = new Set(['host', 'expect', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-request-id'])
 const SANE_REQUEST_ID = /^[A-Za-z0-9._~:+=/-]{1,128}$/
 
-/** The client's X-Request-Id when it is a plain token of at most 128 characters, else a new UUID. */
+/** The client's X-Request-Id when it is a plain token of at most 128 characters, else a new one (32 hex digits). */
 export function pickRequestId(headers: IncomingHttpHeaders): string {
   const given = headers['x-request-id']
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID()
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newRequestId()
 }
 
 /** Copies `headers` without hop-by-hop headers, those the Connection header names, and `skip`. */
