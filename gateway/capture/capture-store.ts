@@ -3,7 +3,10 @@
  * inference requests are kept, and up to how many bytes each; and the bodies kept, by request id,
  * so a failing request can be read and replayed in Try it. In its own SQLite file
  * (`<data>/captures.db`): bodies are not the prediction history, and can be dropped with it.
- * Only the newest MAX_KEPT captures are kept; settings are read once and cached.
+ * Only the newest MAX_KEPT captures are kept; settings are read once and cached. Captures are
+ * queued and written in one transaction every FLUSH_MS (two statements and a commit per request
+ * held the event loop on every captured request); a reader writes the queue first, so a request
+ * that has finished is always found.
  */
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
@@ -14,6 +17,7 @@ export const CAPTURE_DB_FILE = 'captures.db'
 export const DEFAULT_CAPTURE_BYTES = 64 * 1024
 export const MAX_CAPTURE_BYTES = 1024 * 1024
 const MAX_KEPT = 2000
+const FLUSH_MS = 25
 
 const MIGRATIONS: readonly string[] = Object.freeze([`
   CREATE TABLE capture_settings (model TEXT PRIMARY KEY, max_bytes INTEGER NOT NULL) STRICT;
@@ -67,6 +71,9 @@ export class CaptureStore {
   private readonly selectLimit: Database.Statement
   private readonly insert: Database.Statement
   private readonly trim: Database.Statement
+  private readonly writeBatch: (captures: CapturedExchange[]) => void
+  private queue: CapturedExchange[] = []
+  private timer: NodeJS.Timeout | undefined
 
   constructor(dataDir: string) {
     this.db = openSqliteDatabase(join(dataDir, CAPTURE_DB_FILE), MIGRATIONS, { synchronous: 'NORMAL' })
@@ -74,6 +81,12 @@ export class CaptureStore {
     this.insert = this.db.prepare(`INSERT OR REPLACE INTO captures (request_id, time, model, version, method, path, status, request_type, request_body, request_bytes, response_type, response_body, response_bytes)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     this.trim = this.db.prepare('DELETE FROM captures WHERE id <= (SELECT MAX(id) FROM captures) - ?')
+    this.writeBatch = this.db.transaction((captures: CapturedExchange[]) => {
+      for (const c of captures) {
+        this.insert.run(c.requestId, c.time, c.model, c.version, c.method, c.path, c.status, c.request.contentType, c.request.body, c.request.bytes, c.response.contentType, c.response.body, c.response.bytes)
+      }
+      this.trim.run(MAX_KEPT)
+    })
   }
 
   /** The cap per body when `model`'s bodies are captured, undefined when not (cached: the proxy asks on every request). */
@@ -92,6 +105,7 @@ export class CaptureStore {
 
   /** Turns capture on (with its cap) or off for `model`; off also forgets what was kept for it. */
   set(model: string, enabled: boolean, maxBytes = DEFAULT_CAPTURE_BYTES): CaptureSettings {
+    this.flush()
     if (enabled) this.db.prepare('INSERT INTO capture_settings (model, max_bytes) VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET max_bytes = excluded.max_bytes').run(model, maxBytes)
     else this.db.transaction(() => {
       this.db.prepare('DELETE FROM capture_settings WHERE model = ?').run(model)
@@ -101,17 +115,29 @@ export class CaptureStore {
     return this.settings(model)
   }
 
+  /** Queues one finished exchange (written within FLUSH_MS, or before the next read). */
   save(c: CapturedExchange): void {
+    this.queue.push(c)
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS).unref()
+  }
+
+  /** Writes what is queued. */
+  flush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.queue.length === 0) return
+    const captures = this.queue
+    this.queue = []
     try {
-      this.insert.run(c.requestId, c.time, c.model, c.version, c.method, c.path, c.status, c.request.contentType, c.request.body, c.request.bytes, c.response.contentType, c.response.body, c.response.bytes)
-      this.trim.run(MAX_KEPT)
+      this.writeBatch(captures)
     } catch (error) {
       // Like the history: a record nobody was promised; a failed write is logged, never fatal.
-      console.error(`body capture: could not keep request ${c.requestId}: ${(error as Error).message}`)
+      console.error(`body capture: could not keep ${captures.length} request(s) (${captures.map((c) => c.requestId).slice(0, 3).join(', ')}${captures.length > 3 ? ', …' : ''}): ${(error as Error).message}`)
     }
   }
 
   get(requestId: string): CapturedExchange | undefined {
+    this.flush()
     const r = this.db.prepare('SELECT * FROM captures WHERE request_id = ?').get(requestId) as CaptureRow | undefined
     return r && {
       requestId: r.request_id, time: r.time, model: r.model, version: r.version, method: r.method, path: r.path, status: r.status,
@@ -123,11 +149,13 @@ export class CaptureStore {
   /** Which of these request ids have a capture. */
   captured(requestIds: string[]): Set<string> {
     if (requestIds.length === 0) return new Set()
+    this.flush()
     const rows = this.db.prepare(`SELECT request_id FROM captures WHERE request_id IN (${requestIds.map(() => '?').join(',')})`).all(...requestIds) as Array<{ request_id: string }>
     return new Set(rows.map((r) => r.request_id))
   }
 
   close(): void {
+    this.flush()
     this.db.close()
   }
 }
