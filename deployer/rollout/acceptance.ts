@@ -21,6 +21,12 @@ export interface AcceptanceInput {
 
 interface ExampleExpect { status?: number; body?: unknown }
 
+/** fetch's "fetch failed" with what failed under it (`other side closed`, `ECONNRESET`), so a failed example says why. */
+function describeFailure(error: Error): string {
+  const cause = error.cause as (Error & { code?: string }) | undefined
+  return cause && typeof cause === 'object' ? `${error.message} (${[cause.code, cause.message].filter(Boolean).join(': ')})` : error.message
+}
+
 /**
  * Sends every example; resolves with the failures (empty: accepted).
  * @example
@@ -29,7 +35,7 @@ interface ExampleExpect { status?: number; body?: unknown }
 export async function runAcceptance(input: AcceptanceInput): Promise<AcceptanceFailure[]> {
   const failures: AcceptanceFailure[] = []
   for (const example of input.descriptor.examples ?? []) {
-    const reason = await checkExample(example, input).catch((error: Error) => `no answer: ${error.message}`)
+    const reason = await checkExample(example, input).catch((error: Error) => `no answer: ${describeFailure(error)}`)
     if (reason) failures.push({ example: example.name, endpoint: example.endpoint, reason })
   }
   return failures
