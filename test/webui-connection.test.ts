@@ -83,9 +83,13 @@ test('the console tells the truth when uploads are refused and the server goes a
 
     const again = await startFerryServe(t, { dataDir: ferry.dataDir, args: ['--port', port] })
     assert.equal(again.url, ferry.url)
-    // Sessions live in the server's memory: the restarted server asks to sign in again, and says so.
-    await failure.getByRole('button', { name: 'Retry' }).click()
-    await page.getByRole('heading', { name: 'Sign in to Ferry' }).waitFor()
+    // Sessions live in the server's memory: the restarted server asks to sign in again, and says so:
+    // on Retry, or before it when the events stream's next try (1–10 s apart) reaches the server first.
+    const signInHeading = page.getByRole('heading', { name: 'Sign in to Ferry' })
+    const retry = failure.getByRole('button', { name: 'Retry' })
+    await retry.or(signInHeading).first().waitFor()
+    if (await retry.isVisible()) await retry.click({ timeout: 5_000 }).catch(() => undefined) // gone when the stream got there first
+    await signInHeading.waitFor()
     await signIn(page, again, '#/packages')
     await page.getByRole('button', { name: 'Delete package echo@1.0.0' }).waitFor()
     await dot.filter({ hasText: /^live$/ }).waitFor({ timeout: 20_000 })
