@@ -3,11 +3,14 @@
  * shuts it down gracefully (instances stopped, exit 0), and the next start brings back what ran.
  */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { findLeftoverProcesses } from '../deployer/_leftover-processes.js'
 import { resolveDeployerOptions } from '../deployer/options.js'
+import { ferryPath } from '../packager/repo-root.js'
 import { packFixture, waitFor } from './_deployer-helpers.js'
 import { makeTempDir } from './_helpers.js'
 import { startFerryServe } from './_serve-helpers.js'
@@ -64,4 +67,24 @@ test('ferry serve: a closed stdout (its reader went away) neither stops the serv
   // Shutting down writes the final result to stdout: with no reader that is EPIPE, which used to end it with a stack trace and exit 1.
   assert.equal(await served.stop(), 0, served.stderr())
   assert.doesNotMatch(served.stderr(), /EPIPE|internal error/)
+})
+
+test('ferry logs -f ends quietly with exit 0 once its reader goes away (`ferry logs -f | head`)', { timeout: 60_000 }, async (t) => {
+  const served = await startFerryServe(t)
+  await served.deployFolder(ferryPath('examples', 'echo'))
+  const follow = spawn(process.execPath, [ferryPath('bin', 'ferry.js'), 'logs', 'echo@1.0.0', '-f', '--gateway', served.url, '--token', served.token], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (follow.exitCode === null) follow.kill('SIGKILL') })
+  let stderr = ''
+  follow.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const exited = once(follow, 'exit') as Promise<[number | null, string | null]>
+  await once(follow.stdout, 'data') // the tail it prints first
+  follow.stdout.destroy()
+  // New lines to write into the closed pipe: the replica restarted says "echo listening" again.
+  for (let i = 0; i < 3 && follow.exitCode === null; i++) {
+    assert.equal((await served.api('/api/instances/echo@1.0.0/restart', { method: 'POST' })).status < 300, true)
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))])
+  }
+  const [code] = await Promise.race([exited, new Promise<[null, null]>((resolve) => setTimeout(() => resolve([null, null]), 10_000))])
+  assert.equal(code, 0, `still following, or not a quiet end: ${stderr}`)
+  assert.doesNotMatch(stderr, /interrupted|EPIPE|internal error/)
 })

@@ -45,8 +45,16 @@ function writeLine(stream: NodeJS.WritableStream | CommandContext['stdout'], tex
   if (text) stream.write(text.endsWith('\n') ? text : `${text}\n`)
 }
 
+/** Why a command was ended when its stdout's reader went away. */
+class OutputClosedError extends Error {
+  constructor() {
+    super('output closed')
+  }
+}
+
 function reportError(error: unknown, context: CommandContext): number {
   if (context.signal.aborted) {
+    if (context.signal.reason instanceof OutputClosedError) return EXIT.OK
     writeLine(context.stderr, 'interrupted')
     return EXIT.INTERRUPTED
   }
@@ -122,11 +130,15 @@ export async function runMain(argv: string[]): Promise<void> {
   const interrupt = () => controller.abort(new Error('interrupted'))
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
-  // A reader that went away (`ferry … | head`, a log pipe closed under a running server) is not the
-  // command's failure: the rest of its output is dropped and the command carries on to its own end.
+  // A reader that went away (`ferry logs -f | head`, a pipe closed under a running server) is not
+  // the command's failure: the rest of its output is dropped, and once a write to stdout finds no
+  // reader the command is ended as by Ctrl-C, quietly and with exit 0 (a following command stops;
+  // `ferry serve`, which writes to stdout only as it starts and ends, keeps serving until then).
+  // A closed stderr only loses the messages.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error
+      if (stream === process.stdout) controller.abort(new OutputClosedError())
     })
   }
   process.exitCode = await runCli(argv, {
