@@ -134,6 +134,11 @@ export function watchLiveStatus(listener: StatusListener): () => void {
   return () => statusListeners.delete(listener)
 }
 
+/** Whether the instances have been fetched once (before that, currentInstances() is empty). */
+export function instancesLoaded(): boolean {
+  return loaded
+}
+
 export function currentInstances(): InstanceInfo[] {
   return instances
 }

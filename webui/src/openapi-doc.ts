@@ -4,9 +4,11 @@
  * try-it form's image types). It is fetched again once the instances the console knows have
  * changed state (a version deployed, ready or stopped changes the document), or after a failure.
  */
-import { currentInstances } from './live.js'
+import { currentInstances, instancesLoaded, refreshInstances } from './live.js'
 
 let cached: { key: string; doc: Promise<unknown> } | undefined
+/** The instances' first fetch, shared: a key taken before it would change as soon as it came. */
+let firstList: Promise<unknown> | undefined
 
 /** Which versions the document was built for, as the console knows them now. */
 function instancesKey(): string {
@@ -14,7 +16,8 @@ function instancesKey(): string {
 }
 
 /** @example const doc = (await openApiDocument()) as { paths?: Record<string, unknown> } */
-export function openApiDocument(): Promise<unknown> {
+export async function openApiDocument(): Promise<unknown> {
+  if (!instancesLoaded()) await (firstList ??= refreshInstances().catch(() => undefined))
   const key = instancesKey()
   if (cached?.key === key) return cached.doc
   const doc = fetch('/openapi.json').then(async (answer) => {

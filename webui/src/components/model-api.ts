@@ -38,6 +38,7 @@ function schemaBlock(label: string, content: Record<string, { schema?: unknown }
 export function modelApiSection(name: string): { element: HTMLElement; show(version: string): void } {
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading the API…'))
   async function show(version: string): Promise<void> {
+    if (!version) return void replace(body, h('p', { class: 'muted' }, `No version of ${name} to document yet.`))
     try {
       const document = (await openApiDocument()) as OpenApi
       const prefix = `/models/${name}@${version}`
