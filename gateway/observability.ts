@@ -44,7 +44,8 @@ function feedMetrics(metrics: Metrics, event: EventRecord): void {
  */
 type InstanceDocuments = Map<string, Promise<unknown | undefined>>
 
-async function collectModelApis(deployer: Deployer, documents: InstanceDocuments): Promise<ModelApi[]> {
+/** `isNewest`: false once a later rebuild has started (only the newest forgets the documents it did not ask for). */
+async function collectModelApis(deployer: Deployer, documents: InstanceDocuments, isNewest: () => boolean): Promise<ModelApi[]> {
   const ready = deployer.list().filter((i) => i.state === 'ready')
   const wanted = new Set<string>()
   const apis = await Promise.all(ready.map(async (instance) => {
@@ -67,7 +68,7 @@ async function collectModelApis(deployer: Deployer, documents: InstanceDocuments
     else if (target.descriptor.api.protocol === 'gradio' && port) api.document = await read(`${instance.name}@${instance.version}:${port}:gradio`, () => GradioAppClients.readApi(port).then((info) => GradioAppClients.buildDocument(info, instance.name), () => undefined))
     return api
   }))
-  for (const key of documents.keys()) if (!wanted.has(key)) documents.delete(key)
+  if (isNewest()) for (const key of documents.keys()) if (!wanted.has(key)) documents.delete(key)
   return apis
 }
 
@@ -76,6 +77,7 @@ export function createObservability(deployer: Deployer, version: string): Observ
   const metrics = createMetrics()
   let cached: Promise<OpenApiDocument> | undefined
   const documents: InstanceDocuments = new Map()
+  let rebuilds = 0
   /** `cached` as JSON text, made on first ask; dropped whenever `cached` is rebuilt. */
   let cachedJson: Promise<string> | undefined
   const unsubscribe = deployer.onEvent((event) => {
@@ -86,7 +88,8 @@ export function createObservability(deployer: Deployer, version: string): Observ
     metrics,
     openApi() {
       if (!cached) {
-        cached = collectModelApis(deployer, documents).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
+        const rebuild = ++rebuilds
+        cached = collectModelApis(deployer, documents, () => rebuild === rebuilds).then((models) => addProtocolPaths(mergeOpenApi(createGatewayOpenApi(version), models), models))
         cached.catch(() => { cached = undefined })
         cachedJson = undefined
       }
