@@ -24,7 +24,8 @@ interface ExampleExpect { status?: number; body?: unknown }
 /** fetch's "fetch failed" with what failed under it (`other side closed`, `ECONNRESET`), so a failed example says why. */
 function describeFailure(error: Error): string {
   const cause = error.cause as (Error & { code?: string }) | undefined
-  return cause && typeof cause === 'object' ? `${error.message} (${[cause.code, cause.message].filter(Boolean).join(': ')})` : error.message
+  const under = cause && typeof cause === 'object' ? [cause.code, cause.message].filter(Boolean).join(': ') : ''
+  return under ? `${error.message} (${under})` : error.message
 }
 
 /**

@@ -130,9 +130,16 @@ export class CaptureStore {
     this.queue = []
     try {
       this.writeBatch(captures)
-    } catch (error) {
-      // Like the history: a record nobody was promised; a failed write is logged, never fatal.
-      console.error(`body capture: could not keep ${captures.length} request(s) (${captures.map((c) => c.requestId).slice(0, 3).join(', ')}${captures.length > 3 ? ', …' : ''}): ${(error as Error).message}`)
+    } catch {
+      // One bad row must not lose the others: each is tried alone. Like the history, a capture is a
+      // record nobody was promised: one that still fails is logged, never fatal.
+      for (const capture of captures) {
+        try {
+          this.writeBatch([capture])
+        } catch (error) {
+          console.error(`body capture: could not keep request ${capture.requestId}: ${(error as Error).message}`)
+        }
+      }
     }
   }
 

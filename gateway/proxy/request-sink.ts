@@ -46,8 +46,9 @@ export function createRequestSink(targets: RequestSinkTargets): RequestSink {
       try {
         if (record.path.includes('?')) record.path = redactUrl(record.path)
         if (record.version) targets.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: record.role })
-        if (record.endedAt !== undefined && record.endedAt !== endedAt) endedIso = new Date((endedAt = record.endedAt)).toISOString()
-        targets.history.record(record, record.endedAt === undefined ? iso : endedIso)
+        const ended = record.endedAt !== undefined && Number.isFinite(record.endedAt) ? record.endedAt : undefined
+        if (ended !== undefined && ended !== endedAt) endedIso = new Date((endedAt = ended)).toISOString()
+        targets.history.record(record, ended === undefined ? iso : endedIso)
         if (accessLog) accessLog(JSON.stringify(record), time)
       } catch (error) {
         console.error('request sink: could not record a request', error)
