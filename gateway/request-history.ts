@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { ProxyRecord } from './proxy/model-proxy.js'
+import { BatchQueue } from './_batch-queue.js'
 import { countMatching, selectNewest, type SqlCondition } from './_sql-filter.js'
 
 export interface RequestEntry {
@@ -75,9 +76,8 @@ interface RequestRow { id: number; time: string; model: string; version: string 
 const FLUSH_MS = 25
 
 export class RequestHistory {
-  private buffer: QueuedRow[] = []
-  private timer: NodeJS.Timeout | undefined
   private readonly writeBatch: (rows: QueuedRow[]) => void
+  private readonly queue: BatchQueue<QueuedRow>
 
   constructor(private readonly db: Database.Database, private readonly options: RequestHistoryOptions) {
     // One prepared statement run per row inside the batch's transaction: 3.3–3.7 µs a row here,
@@ -89,24 +89,23 @@ export class RequestHistory {
       for (const row of rows) insert.run(row)
       prune.run(options.retain)
     })
+    this.queue = new BatchQueue(options.flushMs ?? FLUSH_MS, (rows) => this.write(rows))
   }
 
   /** Queues one finished request (`endedAt` as a Date or already as an ISO string). */
   record(record: ProxyRecord, endedAt: Date | string = new Date()): void {
-    this.buffer.push([
+    this.queue.push([
       typeof endedAt === 'string' ? endedAt : endedAt.toISOString(), record.model, record.version, record.method, record.path, record.status,
       Math.round(record.durationMs * 1000) / 1000, record.requestBytes, record.responseBytes, record.requestId || null,
     ])
-    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? FLUSH_MS).unref()
   }
 
   /** Writes what is queued. */
   flush(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    if (this.buffer.length === 0) return
-    const rows = this.buffer
-    this.buffer = []
+    this.queue.flush()
+  }
+
+  private write(rows: QueuedRow[]): void {
     try {
       this.writeBatch(rows)
     } catch (error) {

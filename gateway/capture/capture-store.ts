@@ -11,6 +11,7 @@
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { openSqliteDatabase } from '../../deployer/sqlite-database.js'
+import { BatchQueue } from '../_batch-queue.js'
 
 export const CAPTURE_DB_FILE = 'captures.db'
 /** The default and the largest cap per body. */
@@ -72,8 +73,7 @@ export class CaptureStore {
   private readonly insert: Database.Statement
   private readonly trim: Database.Statement
   private readonly writeBatch: (captures: CapturedExchange[]) => void
-  private queue: CapturedExchange[] = []
-  private timer: NodeJS.Timeout | undefined
+  private readonly queue = new BatchQueue<CapturedExchange>(FLUSH_MS, (captures) => this.write(captures))
 
   constructor(dataDir: string) {
     this.db = openSqliteDatabase(join(dataDir, CAPTURE_DB_FILE), MIGRATIONS, { synchronous: 'NORMAL' })
@@ -118,16 +118,14 @@ export class CaptureStore {
   /** Queues one finished exchange (written within FLUSH_MS, or before the next read). */
   save(c: CapturedExchange): void {
     this.queue.push(c)
-    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS).unref()
   }
 
   /** Writes what is queued. */
   flush(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    if (this.queue.length === 0) return
-    const captures = this.queue
-    this.queue = []
+    this.queue.flush()
+  }
+
+  private write(captures: CapturedExchange[]): void {
     try {
       this.writeBatch(captures)
     } catch {
