@@ -48,20 +48,20 @@ type InstanceDocuments = Map<string, Promise<unknown | undefined>>
 async function collectModelApis(deployer: Deployer, documents: InstanceDocuments, isNewest: () => boolean): Promise<ModelApi[]> {
   const ready = deployer.list().filter((i) => i.state === 'ready')
   const wanted = new Set<string>()
+  const read = (key: string, fetchIt: () => Promise<unknown | undefined>) => {
+    wanted.add(key)
+    let document = documents.get(key)
+    if (!document) {
+      document = fetchIt()
+      documents.set(key, document)
+      void document.then((value) => { if (value === undefined && documents.get(key) === document) documents.delete(key) }, () => documents.delete(key))
+    }
+    return document
+  }
   const apis = await Promise.all(ready.map(async (instance) => {
     const target = deployer.resolveTarget(instance.name, instance.version)
     const api: ModelApi = { name: instance.name, version: instance.version, aliases: instance.aliases, descriptor: target.descriptor }
     const port = target.endpoints[0]?.port
-    const read = (key: string, fetchIt: () => Promise<unknown | undefined>) => {
-      wanted.add(key)
-      let document = documents.get(key)
-      if (!document) {
-        document = fetchIt()
-        documents.set(key, document)
-        void document.then((value) => { if (value === undefined && documents.get(key) === document) documents.delete(key) }, () => documents.delete(key))
-      }
-      return document
-    }
     const openapi = target.descriptor.api.openapi
     if (openapi && port) api.document = await read(`${instance.name}@${instance.version}:${port}:${openapi}`, () => fetchInstanceOpenApi(port, openapi))
     // A Gradio app's API is read with @gradio/client (view_api); a failure leaves it undocumented, with a warning.

@@ -2,8 +2,9 @@
  * Where the data plane's per-request records go: one record per finished request, queued, and
  * handed on in batches at the end of the event-loop turn (setImmediate) to the metrics, the
  * prediction history and the access log. The hot path costs an array push; the batch shares one
- * clock reading and one timestamp string (a record that says when it ended keeps that time). Nothing waits: a reader that comes after the response
- * (the client's next request) always finds the record, since the batch runs before new I/O.
+ * clock reading and one timestamp string (a record that says when it ended keeps that time).
+ * Nothing waits: a reader that comes after the response (the client's next request) always finds
+ * the record, since the batch runs before new I/O.
  * The nginx plane feeds the same sink from nginx's JSON access log.
  */
 import { redactUrl } from '../_redact.js'
@@ -46,7 +47,7 @@ export function createRequestSink(targets: RequestSinkTargets): RequestSink {
       try {
         if (record.path.includes('?')) record.path = redactUrl(record.path)
         if (record.version) targets.metrics.recordRequest({ model: record.model, version: record.version, code: record.status, durationSeconds: record.durationMs / 1000, role: record.role })
-        const ended = record.endedAt !== undefined && Number.isFinite(record.endedAt) ? record.endedAt : undefined
+        const ended = Number.isFinite(record.endedAt) ? record.endedAt : undefined
         if (ended !== undefined && ended !== endedAt) endedIso = new Date((endedAt = ended)).toISOString()
         targets.history.record(record, ended === undefined ? iso : endedIso)
         if (accessLog) accessLog(JSON.stringify(record), time)

@@ -15,7 +15,7 @@ type Result = Answer & { points: number; version: string | null }
 
 const DEFAULT_POINTS = 10
 
-const figure = (value: number | null, digits: number, unit = '') => (value === null ? '-' : `${value.toFixed(digits)}${unit}`)
+const figure = (value: number | null, digits: number) => (value === null ? '-' : value.toFixed(digits))
 const clock = (t: number) => new Date(t).toISOString().slice(0, 19).replace('T', ' ')
 
 export default defineCommand<Result>({
