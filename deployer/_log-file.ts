@@ -10,6 +10,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LogEntry } from './log-store.js'
+import { EncodedLines, type LineChunk } from './_encoded-lines.js'
 
 const CURRENT = 'current.jsonl'
 const ROTATED = /^([1-9][0-9]*)\.jsonl$/
@@ -192,8 +193,7 @@ export async function* readLinesBackwards(path: string, blockBytes = 64 * 1024):
 export class LogFile {
   readonly dir: string
   readonly #options: LogFileOptions
-  #pending: Array<{ text: string; bytes: number }> = []
-  #pendingBytes = 0
+  readonly #pending = new EncodedLines()
   #handle: FileHandle | null = null
   #size = 0
   #chain: Promise<void>
@@ -210,7 +210,7 @@ export class LogFile {
 
   /** Bytes queued and not yet handed to the file system. */
   get pendingBytes(): number {
-    return this.#pendingBytes
+    return this.#pending.bytes
   }
 
   /**
@@ -220,11 +220,8 @@ export class LogFile {
    * the gateway's CPU in the proxy benchmark's profile.
    */
   write(line: string): void {
-    const text = `${line}\n`
-    const bytes = Buffer.byteLength(text)
-    this.#pending.push({ text, bytes })
-    this.#pendingBytes += bytes
-    if (this.#pendingBytes >= FLUSH_NOW_BYTES || this.#options.flushDelayMs === 0) {
+    this.#pending.add(line)
+    if (this.#pending.bytes >= FLUSH_NOW_BYTES || this.#options.flushDelayMs === 0) {
       if (this.#immediate) return
       this.#immediate = true
       setImmediate(() => {
@@ -270,8 +267,7 @@ export class LogFile {
   /** Drops the queue, closes the file and deletes the whole folder. */
   destroy(): Promise<void> {
     return this.#enqueue(async () => {
-      this.#pending = []
-      this.#pendingBytes = 0
+      this.#pending.clear()
       await this.#closeHandle(false)
       await rm(this.dir, { recursive: true, force: true })
     })
@@ -284,10 +280,8 @@ export class LogFile {
   }
 
   async #writePending(): Promise<void> {
-    if (this.#pending.length === 0) return
-    const batch = this.#pending
-    this.#pending = []
-    this.#pendingBytes = 0
+    if (this.#pending.bytes === 0) return
+    const batch = this.#pending.take()
     try {
       await this.#writeBatch(batch)
       this.#failing = false
@@ -298,26 +292,33 @@ export class LogFile {
     }
   }
 
-  async #writeBatch(batch: Array<{ text: string; bytes: number }>): Promise<void> {
+  /** Appends the lines, rotating first whenever the next line would take the file past maxFileBytes (a longer line gets a file of its own). */
+  async #writeBatch(batch: LineChunk[]): Promise<void> {
     if (!this.#handle) await this.#open()
-    let segment: string[] = []
-    let segmentBytes = 0
-    for (const { text, bytes } of batch) {
-      if (this.#size + segmentBytes > 0 && this.#size + segmentBytes + bytes > this.#options.maxFileBytes) {
-        await this.#append(segment.join(''))
-        segment = []
-        segmentBytes = 0
-        await this.#rotate()
+    for (const { data, ends } of batch) {
+      let start = 0
+      let next = 0 // the first line ending after start
+      while (start < data.length) {
+        const room = this.#options.maxFileBytes - this.#size
+        let end = start
+        if (data.length - start <= room) end = data.length
+        else while (next < ends.length && ends[next]! - start <= room) end = ends[next++]!
+        if (end === start) {
+          if (this.#size > 0) {
+            await this.#rotate()
+            continue
+          }
+          end = ends[next++]!
+        }
+        await this.#append(data.subarray(start, end))
+        start = end
+        while (next < ends.length && ends[next]! <= start) next++
       }
-      segment.push(text)
-      segmentBytes += bytes
     }
-    await this.#append(segment.join(''))
   }
 
-  async #append(text: string): Promise<void> {
-    if (text === '' || !this.#handle) return
-    const data = Buffer.from(text, 'utf8')
+  async #append(data: Buffer): Promise<void> {
+    if (data.length === 0 || !this.#handle) return
     for (let offset = 0; offset < data.length;) {
       const { bytesWritten } = await this.#handle.write(data, offset, data.length - offset)
       offset += bytesWritten
@@ -334,7 +335,7 @@ export class LogFile {
     // A crash can leave a half-written last line: end it, or the next entry would be glued to it.
     const last = Buffer.alloc(1)
     await handle.read(last, 0, 1, this.#size - 1)
-    if (last[0] !== 0x0a) await this.#append('\n')
+    if (last[0] !== 0x0a) await this.#append(Buffer.from('\n'))
   }
 
   async #rotate(): Promise<void> {

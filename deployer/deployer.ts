@@ -56,7 +56,7 @@ export class Deployer {
   private constructor(options: ResolvedDeployerOptions, sandbox: SandboxStatus) {
     this.options = options
     this.sandbox = sandbox
-    this.logs = createLogStore({ dir: join(options.dataDir, 'logs'), ...options.logs })
+    this.logs = createLogStore({ dir: join(options.dataDir, 'logs'), diskOnlySources: ['gateway'], ...options.logs })
     this.packages = createFilePackageStore(join(options.dataDir, 'packages'))
     this.state = openSqliteStateStore(options.dataDir)
     this.events.setMaxListeners(0)

@@ -240,7 +240,7 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   const requests = createRequestSink({
     metrics: observability.metrics,
     history: tracking.requests,
-    accessLog: (line, time) => deployer.logs.append('gateway', { stream: 'access', line, time }),
+    accessLog: (lines, time) => deployer.logs.appendMany('gateway', { stream: 'access', lines, time }),
   })
   const proxy = createModelProxy({
     upstreamTimeoutMs: resolved.upstreamTimeoutMs,

@@ -274,3 +274,65 @@ test('the line splitter decodes split characters, strips CR and bounds untermina
   assert.deepEqual(long.push('\n'), [{ line: 'ééé', continues: false }])
   assert.deepEqual(new LineSplitter(16).end(), [])
 })
+
+test('appendMany writes each line as append would; a disk-only source answers tail, query, follow and sources from its files', async (t) => {
+  const dir = await makeTempDir(t)
+  const store = createLogStore({ dir, tailLines: 10, maxLineBytes: 64, diskOnlySources: ['gateway'] })
+  const followed: LogEntry[] = []
+  const stop = store.follow('gateway', (entry) => followed.push(entry))
+  const time = new Date('2026-12-04T10:00:00.000Z')
+  const lines = Array.from({ length: 30 }, (_, i) => (i === 7 ? `long ☃ ${'é'.repeat(40)}` : `{"n":${i},"q":"a\\"b"}`))
+  store.appendMany('gateway', { stream: 'access', lines, time })
+  store.appendMany('gateway', { stream: 'access', lines: [], time })
+  const reference = store.append('kept@1.0.0', { stream: 'access', line: lines[0]!, time })
+  stop()
+  store.appendMany('gateway', { stream: 'access', lines: ['after unfollow'], time })
+
+  assert.equal(followed.length, 31, 'listeners see every entry, the long line in two pieces')
+  assert.equal(followed[7]!.continues, true)
+  assert.equal(followed[7]!.line + followed[8]!.line, lines[7])
+  assert.deepEqual(await store.sources(), ['gateway', 'kept@1.0.0'])
+
+  const tail = await store.tail('gateway', 5)
+  assert.deepEqual(tail.map((e) => e.line), [...lines.slice(26), 'after unfollow'])
+  assert.deepEqual(tail.slice(0, 4), followed.slice(-4).map((e) => ({ ...e })), 'read back from the file, equal to what listeners got')
+  const all = await store.query({ sources: ['gateway'], streams: ['access'], limit: 1000 })
+  assert.equal(all.length, 32)
+  assert.deepEqual(joinPieces(all), [...lines, 'after unfollow'])
+  assertIncreasingSeq(all)
+  await store.close()
+
+  const text = await readFile(join(dir, encodeSourceName('gateway'), 'current.jsonl'), 'utf8')
+  const fileLines = text.split('\n').filter(Boolean)
+  assert.equal(fileLines[0], JSON.stringify({ ...followed[0] }), 'the same bytes JSON.stringify(entry) gives')
+  assert.equal(fileLines[7], JSON.stringify({ ...followed[7] }))
+  const keptText = await readFile(join(dir, encodeSourceName('kept@1.0.0'), 'current.jsonl'), 'utf8')
+  assert.equal(keptText, `${JSON.stringify(reference)}\n`)
+})
+
+test('rotation falls between lines of the encoded queue, and a line longer than a file gets a file of its own', async (t) => {
+  const dir = await makeTempDir(t)
+  const store = createLogStore({ dir, maxFileBytes: 4096, maxFiles: 10, maxLineBytes: 16 * 1024, diskOnlySources: ['big'] })
+  const lines = ['short one', `huge ${'🚀'.repeat(2000)}`, 'short two', ...Array.from({ length: 60 }, (_, i) => `filler ${i} ${'z'.repeat(90)}`)]
+  store.appendMany('big', { stream: 'stdout', lines })
+  await store.close()
+
+  const folder = join(dir, encodeSourceName('big'))
+  const names = (await readdir(folder)).filter((name) => name !== 'current.jsonl').sort((a, b) => parseInt(b) - parseInt(a))
+  const files = [...names, 'current.jsonl']
+  const entries: LogEntry[] = []
+  for (const name of files) {
+    const text = await readFile(join(folder, name), 'utf8')
+    assert.ok(text.endsWith('\n'), `${name} ends with a whole line`)
+    const parsed = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry)
+    const size = Buffer.byteLength(text)
+    if (parsed.some((e) => e.line.startsWith('huge'))) assert.equal(parsed.length, 1, `${name}: the long line is alone in its file`)
+    else assert.ok(size <= 4096, `${name} is ${size} bytes, at most maxFileBytes`)
+    entries.push(...parsed)
+  }
+  assert.deepEqual(entries.map((e) => e.line), lines)
+  assert.ok(files.length >= 4, `${files.length} files`)
+  const reopened = createLogStore({ dir, maxFileBytes: 4096, maxFiles: 10, diskOnlySources: ['big'] })
+  t.after(() => reopened.close())
+  assert.deepEqual((await reopened.tail('big', 1000)).map((e) => e.line), lines, 'tail reads across the files')
+})

@@ -15,8 +15,8 @@ import type { ProxyRecord } from './model-proxy.js'
 export interface RequestSinkTargets {
   metrics: Pick<Metrics, 'recordRequest'>
   history: Pick<RequestHistory, 'record'>
-  /** One JSON line per request into the gateway's access log; none for the nginx plane, whose own log is it. */
-  accessLog?: (line: string, time: Date) => void
+  /** One JSON line per request into the gateway's access log, a batch at a time; none for the nginx plane, whose own log is it. */
+  accessLog?: (lines: string[], time: Date) => void
 }
 
 export interface RequestSink {
@@ -27,7 +27,7 @@ export interface RequestSink {
 
 /**
  * @example
- * const sink = createRequestSink({ metrics, history, accessLog: (line, time) => logs.append('gateway', { stream: 'access', line, time }) })
+ * const sink = createRequestSink({ metrics, history, accessLog: (lines, time) => logs.appendMany('gateway', { stream: 'access', lines, time }) })
  * createModelProxy({ resolve, onResponse: (r) => sink.record(r) })
  */
 export function createRequestSink(targets: RequestSinkTargets): RequestSink {
@@ -43,6 +43,7 @@ export function createRequestSink(targets: RequestSinkTargets): RequestSink {
     const accessLog = targets.accessLog
     let endedAt = -1
     let endedIso = iso
+    const lines: string[] = []
     for (const record of batch) {
       try {
         if (record.path.includes('?')) record.path = redactUrl(record.path)
@@ -50,10 +51,15 @@ export function createRequestSink(targets: RequestSinkTargets): RequestSink {
         const ended = Number.isFinite(record.endedAt) ? record.endedAt : undefined
         if (ended !== undefined && ended !== endedAt) endedIso = new Date((endedAt = ended)).toISOString()
         targets.history.record(record, ended === undefined ? iso : endedIso)
-        if (accessLog) accessLog(JSON.stringify(record), time)
+        if (accessLog) lines.push(JSON.stringify(record))
       } catch (error) {
         console.error('request sink: could not record a request', error)
       }
+    }
+    try {
+      if (accessLog && lines.length > 0) accessLog(lines, time)
+    } catch (error) {
+      console.error(`request sink: could not write ${lines.length} access line(s)`, error)
     }
   }
   return {
