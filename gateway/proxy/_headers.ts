@@ -102,8 +102,12 @@ export function answerHeaderList(raw: Buffer[], skip: ReadonlySet<string>, csp: 
   return { headers: connection ? dropNamed(out, connection) : out, contentType }
 }
 
+/** The usual Connection value, naming no header that is not dropped already. */
+const PERSISTENCE_ONLY = /^\s*(?:keep-alive|close)\s*$/i
+
 /** `list` without the headers a Connection header names (RFC 9110 §7.6.1). */
 function dropNamed(list: string[], connection: string): string[] {
+  if (PERSISTENCE_ONLY.test(connection)) return list
   const named = new Set(connection.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
   if (named.size === 0) return list
   const out: string[] = []
