@@ -48,7 +48,7 @@ export interface Metrics {
   removeInstance(model: string, version: string): void
   /** ferry_instance_restarts_total{model,version}. */
   recordRestart(model: string, version: string): void
-  /** One step of a pipeline call: ferry_pipeline_steps_total{pipeline,version,step,model,status} and ferry_pipeline_step_duration_seconds{pipeline,step}. */
+  /** One step of a pipeline call: ferry_pipeline_steps_total{pipeline,version,step,model,status} and ferry_pipeline_step_duration_seconds{pipeline,version,step}. */
   recordPipelineStep(r: { pipeline: string; version: string; step: string; model: string; status: number; durationSeconds: number }): void
   /** Every family in the text exposition format 0.0.4 (serve with PROMETHEUS_CONTENT_TYPE). */
   render(): string
@@ -128,7 +128,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordPipelineStep({ pipeline, version, step, model, status, durationSeconds }) {
       pipelineSteps.add({ pipeline, version, step, model, status: String(status) })
-      pipelineStepDurations.observe({ pipeline, step }, durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
+      pipelineStepDurations.observe({ pipeline, version, step }, durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
     },
     render() {
       return [requests, durations, deploys, instanceUp, restarts, rolloutWeights, pipelineSteps, pipelineStepDurations].map((f) => f.render()).join('') + processMetrics.render()

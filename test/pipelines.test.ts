@@ -167,7 +167,7 @@ test('a pipeline runs its graph in the gateway, naming the step that fails', { t
     const metrics = await (await fetch(`${ferry.url}/metrics`)).text()
     assert.match(metrics, /^ferry_pipeline_steps_total\{pipeline="flow",version="1\.0\.0",step="shout",model="step-model@1\.0\.0",status="200"\} [1-9]\d*$/m)
     assert.match(metrics, /^ferry_pipeline_steps_total\{pipeline="flow",version="1\.0\.0",step="broken",model="step-model@latest",status="500"\} 1$/m)
-    assert.match(metrics, /^ferry_pipeline_step_duration_seconds_count\{pipeline="flow",step="counting"\} [1-9]\d*$/m)
+    assert.match(metrics, /^ferry_pipeline_step_duration_seconds_count\{pipeline="flow",version="1\.0\.0",step="counting"\} [1-9]\d*$/m)
     assert.match(metrics, /^ferry_requests_total\{model="flow",version="1\.0\.0",code="502",role="stable"\} 1$/m)
   })
 
