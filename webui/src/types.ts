@@ -132,10 +132,45 @@ export interface Descriptor {
   version?: string
   description?: string
   model?: { name: string; version?: string; framework?: string; license?: string }
-  runtime: { type: string; entry: string }
+  runtime: { type: string; entry?: string; start?: string; steps?: Record<string, PipelineStep> }
   resources?: { replicas?: number }
   api: { health: string; openapi?: string; endpoints?: Endpoint[]; protocol?: 'http' | 'gradio' | 'oip-v2'; defaultEndpoint?: string }
   examples?: Example[]
+}
+
+/** GET /api/routing: the routing table the data plane serves now (token hashes left out). */
+export interface RoutingAnswer {
+  dataPlane: 'node' | 'nginx'
+  revision: number
+  builtAt: string
+  models: Record<string, {
+    name: string
+    servedBy: 'instances' | 'gateway'
+    versions: Record<string, { ref: string; endpoints: Array<{ host: string; port: number }>; gatewayPaths: string[] }>
+    aliases: Record<string, string>
+    rollout: { split?: { version: string; weight: number; sticky: boolean }; mirror?: { version: string; percent: number } } | null
+    auth: { required: boolean; tokens: number }
+  }>
+}
+
+/** One node of a pipeline's graph (descriptors/descriptor.ts' PipelineStep, the fields the console shows). */
+export interface PipelineStep {
+  kind: 'call' | 'sequence' | 'switch' | 'ensemble'
+  description?: string
+  model?: string
+  endpoint?: string
+  timeoutSeconds?: number
+  steps?: string[]
+  on?: string
+  cases?: Record<string, string>
+  default?: string
+}
+
+/** GET /models/<pipeline>@<version>/health: each call step's model as the gateway resolves it now. */
+export interface PipelineHealth {
+  status: 'ok' | 'unavailable'
+  pipeline: string
+  steps: Array<{ step: string; model: string; ready: boolean; reason: string | null; ref: string | null }>
 }
 
 /** One validation problem (packager/problem.ts), as details.errors of E_PACKAGE_INVALID. */

@@ -4,7 +4,7 @@ import { h } from '../dom.js'
 const TONE: Record<string, string> = {
   ready: 'ok', installing: 'busy', starting: 'busy', restarting: 'busy', stopping: 'busy',
   unhealthy: 'warn', crashed: 'bad', failed: 'bad', stopped: 'idle', finished: 'ok', running: 'busy',
-  promoted: 'ok', 'rolled-back': 'bad', aborted: 'warn', paused: 'warn', passed: 'ok', pass: 'ok', fail: 'bad', inconclusive: 'idle', cancelled: 'warn',
+  promoted: 'ok', 'rolled-back': 'bad', aborted: 'warn', paused: 'warn', passed: 'ok', pass: 'ok', fail: 'bad', inconclusive: 'idle', cancelled: 'warn', unavailable: 'warn',
 }
 
 export function stateBadge(state: string, reason?: string | null): HTMLElement {

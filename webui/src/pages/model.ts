@@ -1,7 +1,8 @@
 /**
  * A model's page: its versions with state and aliases (promote, stop, start, restart, remove),
  * roll back `latest` (asks first), move or remove any alias, live logs with follow and filter, its part of the API docs,
- * its prediction history and its inference token; who signed each version's package. Versions
+ * its prediction history and its inference token; who signed each version's package; for a
+ * pipeline, its steps with the models they reach (webui/src/pipeline/). Versions
  * and aliases update live.
  */
 import { api, seg } from '../api.js'
@@ -22,6 +23,7 @@ import { formatTime } from '../format.js'
 import { refreshInstances, watchInstances } from '../live.js'
 import { href, type Cleanup, type Route } from '../router.js'
 import { compareVersions } from '../semver.js'
+import { pipelineSection } from '../pipeline/pipeline-section.js'
 import type { InstanceInfo, ModelInfo, PackageSigner, PackageSummary } from '../types.js'
 import { versionActions } from './model-actions.js'
 
@@ -59,6 +61,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
   const history = predictionHistory({ model: name })
   const token = modelTokenSection(name)
   const traffic = trafficCharts(name)
+  const pipeline = pipelineSection(name)
 
   rollback.addEventListener('click', async () => {
     const target = rollbackTarget(versions)
@@ -89,6 +92,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     }
     const shown = selected || versions.find((v) => v.aliases.includes('latest'))?.version || versions[versions.length - 1]?.version || ''
     apiSection.show(shown)
+    pipeline.show(shown, versions.find((v) => v.version === shown)?.digest)
     snippets.show(shown, tokenRequired)
   }
 
@@ -108,6 +112,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
         h('a', { class: 'button', href: '/docs', target: '_blank', rel: 'noopener' }, 'API docs', h('span', { class: 'visually-hidden' }, ' (opens a new tab)'))),
       rollbackNote),
     h('section', { 'aria-labelledby': 'versions-heading' }, h('h2', { id: 'versions-heading' }, 'Versions'), versionsBody),
+    pipeline.element,
     traffic.element,
     h('section', { 'aria-labelledby': 'aliases-heading' }, h('h2', { id: 'aliases-heading' }, 'Aliases'), aliases.element),
     h('section', { 'aria-labelledby': 'logs-heading' }, h('div', { class: 'section-head' }, h('h2', { id: 'logs-heading' }, 'Logs'), field('Version', versionSelect)), logs.element),
@@ -145,5 +150,5 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
   }).catch(() => undefined)
   void loadSigners()
   replace(main, missing, page)
-  return () => { unwatch(); logs.close(); traffic.close() }
+  return () => { unwatch(); logs.close(); traffic.close(); pipeline.close() }
 }
