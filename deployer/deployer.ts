@@ -32,7 +32,7 @@ import { VersionRegistry } from './registry/version-registry.js'
 import { Supervisor } from './supervisor/supervisor.js'
 import { recoverDataDir } from './supervisor/_recover.js'
 import { createSandboxedLauncher, detectSandbox, type SandboxInfo, type SandboxStatus } from './sandbox/index.js'
-import { RolloutController } from './rollout/controller.js'
+import { RolloutController, type PipelineAcceptanceTarget } from './rollout/controller.js'
 import { deployVersion, type DeployRequest } from './_deploy-version.js'
 import type { TrafficSource } from './rollout/traffic.js'
 import type { RolloutRecord } from './state-store.js'
@@ -165,6 +165,11 @@ export class Deployer {
   /** Connects the data plane whose live traffic rollouts judge and drains wait for. */
   attachTraffic(source: TrafficSource): void {
     this.rollouts.attachTraffic(source)
+  }
+
+  /** Connects the gateway that runs pipelines: a pipeline version's acceptance examples are sent there. */
+  attachPipelineAcceptance(target: PipelineAcceptanceTarget): void {
+    this.rollouts.attachPipelineAcceptance(target)
   }
 
   private describe(version: VersionRecord): InstanceInfo {

@@ -5,6 +5,7 @@
  * back) and flushes state.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { randomBytes } from 'node:crypto'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -258,9 +259,14 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
       response: { contentType: bodies.response.contentType, body: bodies.response.sample.body(), bytes: bodies.response.sample.bytes },
     }),
   })
-  // Pipelines run in the gateway: each step through this server's own /models/ proxy.
+  // Pipelines run in the gateway: each step through this server's own /models/ proxy. A deploy's
+  // acceptance examples for a pipeline come here too, to the version they check, with a key only
+  // this process knows (so they pass its token and stay out of the records, as a model's do).
   const stepCaller = createStepCaller({ gatewayUrl: url, table: () => routing.current(), timeoutMs: resolved.upstreamTimeoutMs })
+  const acceptanceKey = randomBytes(24).toString('hex')
+  deployer.attachPipelineAcceptance((name, version) => ({ baseUrl: `${url}/models/${encodeURIComponent(name)}@${encodeURIComponent(version)}`, headers: { 'x-ferry-acceptance': acceptanceKey } }))
   const pipelines = createPipelineHandler({
+    acceptanceKey,
     table: () => routing.current(), caller: stepCaller, metrics: observability.metrics, runs: tracking.runs, traffic,
     descriptorOf: (name, version) => { const record = deployer.state.getVersion(name, version); return record ? deployer.state.getPackage(record.digest)?.descriptor as Descriptor | undefined : undefined },
     onResponse: (record) => requests.record(record),

@@ -1,8 +1,9 @@
 /**
  * Acceptance: before a candidate takes any user request, each example of its descriptor is sent
- * to one of its replicas. Every example must be answered 2xx (or the status its `expect` names)
- * and, when `expect.body` is given, with JSON that contains it: objects match on the keys given,
- * arrays element by element, other values exactly.
+ * to one of its replicas (a pipeline's through the gateway to that version, which runs its graph).
+ * Every example must be answered 2xx (or the status its `expect` names) and, when `expect.body` is
+ * given, with JSON that contains it: objects match on the keys given, arrays element by element,
+ * other values exactly.
  */
 import { buffer } from 'node:stream/consumers'
 import type { Descriptor, Example } from '../../descriptors/descriptor.js'
@@ -12,8 +13,10 @@ export interface AcceptanceFailure { example: string; endpoint: string; reason: 
 
 export interface AcceptanceInput {
   descriptor: Descriptor
-  /** A ready replica's port. */
-  port: number
+  /** Where an example's path is appended: a ready replica (`http://127.0.0.1:<port>`), or for a pipeline the gateway's `/models/<name>@<version>`. */
+  baseUrl: string
+  /** Sent with every example besides its content type (a pipeline's acceptance credential). */
+  headers?: Record<string, string>
   /** Opens a file of the candidate's package (an example's `file`). */
   openFile(path: string): Promise<PackageFile>
   timeoutMs: number
@@ -31,7 +34,7 @@ function describeFailure(error: Error): string {
 /**
  * Sends every example; resolves with the failures (empty: accepted).
  * @example
- * const failures = await runAcceptance({ descriptor, port: 41234, openFile, timeoutMs: 10_000 })
+ * const failures = await runAcceptance({ descriptor, baseUrl: 'http://127.0.0.1:41234', openFile, timeoutMs: 10_000 })
  */
 export async function runAcceptance(input: AcceptanceInput): Promise<AcceptanceFailure[]> {
   const failures: AcceptanceFailure[] = []
@@ -56,9 +59,9 @@ async function checkExample(example: Example, input: AcceptanceInput): Promise<s
     body = JSON.stringify(example.body)
     contentType = 'application/json'
   }
-  const response = await fetch(`http://127.0.0.1:${input.port}${path}`, {
+  const response = await fetch(`${input.baseUrl}${path}`, {
     method, body: method === 'GET' ? undefined : body,
-    headers: { ...(contentType && method !== 'GET' ? { 'content-type': contentType } : {}), 'x-ferry-acceptance': '1' },
+    headers: { ...(contentType && method !== 'GET' ? { 'content-type': contentType } : {}), 'x-ferry-acceptance': '1', ...input.headers },
     signal: AbortSignal.timeout(input.timeoutMs),
   })
   const text = await response.text()

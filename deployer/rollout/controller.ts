@@ -32,11 +32,15 @@ export interface RolloutControllerConfig {
   startVersion(name: string, version: string): Promise<void>
 }
 
+/** Where a pipeline version's examples are sent, and the headers that mark them as acceptance (see attachPipelineAcceptance). */
+export type PipelineAcceptanceTarget = (name: string, version: string) => { baseUrl: string; headers: Record<string, string> }
+
 const MAX_CHECKS = 500
 const ACTIVE: ReadonlySet<RolloutStatus> = new Set(['running', 'paused'])
 
 export class RolloutController {
   private traffic: TrafficSource = NO_TRAFFIC
+  private pipelineTarget: PipelineAcceptanceTarget | undefined
   private readonly routes = new Map<string, RolloutRoute>()
   private readonly reserved = new Set<string>()
   private readonly timers = new Map<number, NodeJS.Timeout>()
@@ -52,6 +56,11 @@ export class RolloutController {
   /** Connects the data plane whose traffic the checks and drains read. */
   attachTraffic(source: TrafficSource): void {
     this.traffic = source
+  }
+
+  /** Connects the gateway that runs pipelines, where a pipeline's examples are sent. */
+  attachPipelineAcceptance(target: PipelineAcceptanceTarget): void {
+    this.pipelineTarget = target
   }
 
   /** How `latest` of `name` is routed while a rollout is active (undefined: all to latest). */
@@ -133,11 +142,14 @@ export class RolloutController {
   private async accept(name: string, version: string) {
     const record = this.config.state.getVersion(name, version)!
     const descriptor = this.config.registry.getPackage(record.digest).descriptor as Descriptor
-    // A pipeline has no replica to send examples to: the gateway runs it (its health names the steps' models).
-    if (isPipeline(descriptor)) return []
+    const openFile = (path: string) => this.config.openPackageFile(record.digest, path)
+    const timeoutMs = this.config.options.acceptanceTimeoutMs
+    // A pipeline has no replica: its examples go through the gateway that runs its graph (a
+    // deployer with no gateway attached runs no pipeline at all, so it has nothing to check).
+    if (isPipeline(descriptor)) return this.pipelineTarget ? runAcceptance({ descriptor, ...this.pipelineTarget(name, version), timeoutMs, openFile }) : []
     const port = this.config.supervisor.instance(`${name}@${version}`)?.readyEndpoints()[0]?.port
     if (port === undefined) return [{ example: '-', endpoint: '-', reason: 'no ready replica to send the examples to' }]
-    return runAcceptance({ descriptor, port, timeoutMs: this.config.options.acceptanceTimeoutMs, openFile: (path) => this.config.openPackageFile(record.digest, path) })
+    return runAcceptance({ descriptor, baseUrl: `http://127.0.0.1:${port}`, timeoutMs, openFile })
   }
 
   // ── Actions ────────────────────────────────────────────────────────────────

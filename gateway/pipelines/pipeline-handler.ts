@@ -4,8 +4,11 @@
  * proxy. Its health path reports each step's model; an endpoint the pipeline lists runs the graph.
  * The answer carries X-Request-Id (sent to every step), X-Ferry-Version, X-Ferry-Run-Id when the
  * call is tracked, and with ?trace=1 a `trace` of every step. Each step is counted in the metrics;
- * the call itself goes to the prediction history like a proxied request.
+ * the call itself goes to the prediction history like a proxied request. A deploy's acceptance
+ * examples (X-Ferry-Acceptance carrying this process's acceptance key) run the graph of the version
+ * they name past its token, and are not recorded: like a model's, they are no user's traffic.
  */
+import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Descriptor } from '../../descriptors/descriptor.js'
 import { FerryError } from '../../packager/ferry-error.js'
@@ -34,6 +37,8 @@ export interface PipelineHandlerOptions {
   /** The prediction history and request metrics (the proxy's request sink). */
   onResponse(record: ProxyRecord): void
   logError(message: string): void
+  /** The secret a deploy's acceptance examples carry in X-Ferry-Acceptance (made per process; see attachPipelineAcceptance). */
+  acceptanceKey?: string
 }
 
 export interface PipelineHandler {
@@ -71,7 +76,15 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     return specs.get(key)
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse, name: string, version: string, spec: PipelineSpec, path: string, search: string): Promise<void> {
+  const key = options.acceptanceKey ? Buffer.from(options.acceptanceKey) : undefined
+  /** True for a deploy's acceptance example: its header is this process's key. */
+  const isAcceptance = (header: string | string[] | undefined): boolean => {
+    if (!key || typeof header !== 'string' || header.length !== key.length) return false
+    return timingSafeEqual(Buffer.from(header), key)
+  }
+
+  /** `recorded`: false for acceptance examples (no history, metrics, traffic or tracked run). */
+  async function serve(req: IncomingMessage, res: ServerResponse, name: string, version: string, spec: PipelineSpec, path: string, search: string, recorded: boolean): Promise<void> {
     const started = performance.now()
     const requestId = pickRequestId(req.headers)
     const ref = `${name}@${version}`
@@ -81,7 +94,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     let status = 500
     let bytesOut = 0
     const trace: TraceEntry[] = []
-    options.traffic?.begin(ref)
+    if (recorded) options.traffic?.begin(ref)
     try {
       if (method === 'GET' && path === spec.health) {
         const steps = callSteps(spec).map((s) => ({ step: s.id, model: `${s.model}@${s.selector}`, ...options.caller.readiness(s) }))
@@ -104,7 +117,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
           spec, ref, request, requestId, authorization: req.headers.authorization, caller: options.caller, context,
           onStep: (entry) => {
             trace.push(entry)
-            options.metrics.recordPipelineStep({ pipeline: name, version, step: entry.step, model: entry.model, status: entry.status, durationSeconds: entry.durationMs / 1000 })
+            if (recorded) options.metrics.recordPipelineStep({ pipeline: name, version, step: entry.step, model: entry.model, status: entry.status, durationSeconds: entry.durationMs / 1000 })
           },
         })
         output = result.output
@@ -112,7 +125,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
         if (!(error instanceof FerryError)) throw error
         failure = error
       }
-      if (spec.track) {
+      if (spec.track && recorded) {
         const runId = await recordPipelineRun(options.runs, {
           pipeline: name, version, requestId, track: spec.track, startedAt,
           context: { ...context, ...(failure ? {} : { output }) },
@@ -131,8 +144,10 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
       status = answer.status
       bytesOut = send(res, status, wantsTrace ? { ...answer.toJSON(), trace } : answer.toJSON(), headers)
     } finally {
-      options.traffic?.end(ref, status < 500, performance.now() - started, false)
-      options.onResponse({ model: name, version, status, durationMs: performance.now() - started, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: bytesOut, requestId, method, path: path + search, role: 'stable' })
+      if (recorded) {
+        options.traffic?.end(ref, status < 500, performance.now() - started, false)
+        options.onResponse({ model: name, version, status, durationMs: performance.now() - started, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: bytesOut, requestId, method, path: path + search, role: 'stable' })
+      }
     }
   }
 
@@ -162,20 +177,21 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
       const path = queryAt === -1 ? upstreamPath : upstreamPath.slice(0, queryAt)
       const search = queryAt === -1 ? '' : upstreamPath.slice(queryAt)
       const headers = { 'x-request-id': pickRequestId(req.headers), 'x-ferry-version': found.version.ref }
-      if (!checkInferenceToken(found.model, req.headers.authorization)) {
+      const acceptance = isAcceptance(req.headers['x-ferry-acceptance'])
+      if (!acceptance && !checkInferenceToken(found.model, req.headers.authorization)) {
         send(res, 401, createGatewayError('E_MODEL_TOKEN_REQUIRED', `inference on ${name} requires its token`, { details: { name } }).toJSON(), headers)
         return true
       }
       // During a canary of `latest`, the candidate takes its weight of the calls (not sticky: a pipeline keeps no session).
       const split = found.rollout?.split
-      const candidate = split && Math.random() * 100 < split.weight ? found.model.versions[split.version] : undefined
+      const candidate = split && !acceptance && Math.random() * 100 < split.weight ? found.model.versions[split.version] : undefined
       const version = candidate && candidate.gatewayPaths.length > 0 ? candidate : found.version
       const spec = version.gatewayPaths.length > 0 ? specOf(table, name, version.version) : undefined
       if (!spec) {
         send(res, 503, createGatewayError('E_NO_READY_INSTANCE', `${version.ref} is not ready`, { details: { ref: version.ref } }).toJSON(), { ...headers, 'retry-after': '1' })
         return true
       }
-      void serve(req, res, name, version.version, spec, path, search).catch((error: Error) => { options.logError(`pipeline ${version.ref}: ${error.message}`); res.destroy() })
+      void serve(req, res, name, version.version, spec, path, search, !acceptance).catch((error: Error) => { options.logError(`pipeline ${version.ref}: ${error.message}`); res.destroy() })
       return true
     },
   }

@@ -2,6 +2,8 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { Descriptor } from '../../../descriptors/descriptor.js'
+import { isPipeline } from '../../../deployer/index.js'
 import { isFerryError } from '../../../packager/ferry-error.js'
 import { packFolder } from '../../../packager/pack.js'
 import { readSignatureFile, signatureFilePath } from '../../../packager/signing/index.js'
@@ -11,26 +13,43 @@ import { defineCommand, type CommandContext } from '../command.js'
 
 interface ServeResult { url: string; tokenSource: string; dataDir: string; deployed: string[]; dataPlane: 'node' | 'nginx'; nodeUrl: string; pid: number }
 
-/** Packs (folders) and deploys each path; a failure is reported and the server keeps serving. */
+/**
+ * Packs (folders) and deploys each path; a failure is reported and the server keeps serving.
+ * Models go first and pipelines after them, in the order given: a pipeline's acceptance examples
+ * run through its steps, so the models those call must be up before it (`--deploy examples/*`
+ * names docflow before ocr).
+ */
 async function deployAtStart(gateway: RunningGateway, paths: string[], context: CommandContext): Promise<string[]> {
   const deployed: string[] = []
   const scratch = await mkdtemp(join(tmpdir(), 'ferry-serve-'))
+  const fail = (path: string, error: unknown) => {
+    const why = isFerryError(error) ? `${error.code}: ${error.message}` : (error as Error).message
+    context.stderr.write(`  could not deploy ${path}: ${why}\n`)
+  }
   try {
-    for (const path of paths) {
+    const stored: Array<{ path: string; digest: string; pipeline: boolean }> = []
+    for (const [index, path] of paths.entries()) {
       try {
         const absolute = resolve(context.cwd, path)
-        context.stderr.write(`  deploying ${path} (packing, installing its dependencies, waiting until healthy)…\n`)
         const folder = (await stat(absolute)).isDirectory()
-        const zip = folder ? (await packFolder({ dir: absolute, outDir: join(scratch, String(deployed.length)) })).path : absolute
+        context.stderr.write(`  storing ${path} (${folder ? 'packing the folder, ' : ''}checking the package)…\n`)
+        const zip = folder ? (await packFolder({ dir: absolute, outDir: join(scratch, String(index)) })).path : absolute
         // Under the same signature policy as an upload: a zip's <zip>.sig is checked, a folder is unsigned.
         const signature = folder ? undefined : await readSignatureFile(signatureFilePath(zip))
         const pkg = await addSignedPackage(gateway.deployer, gateway.signing, zip, signature, { where: folder ? `${path} (a folder: unsigned)` : signatureFilePath(zip) })
-        const info = await gateway.deployer.deploy({ package: pkg.digest })
+        stored.push({ path, digest: pkg.digest, pipeline: isPipeline(pkg.descriptor as Descriptor) })
+      } catch (error) {
+        fail(path, error)
+      }
+    }
+    for (const { path, digest } of [...stored.filter((s) => !s.pipeline), ...stored.filter((s) => s.pipeline)]) {
+      try {
+        context.stderr.write(`  deploying ${path} (installing its dependencies, waiting until healthy and accepted)…\n`)
+        const info = await gateway.deployer.deploy({ package: digest })
         deployed.push(info.ref)
         context.stderr.write(`  deployed ${info.ref}  ${gateway.url}/models/${info.name}/\n`)
       } catch (error) {
-        const why = isFerryError(error) ? `${error.code}: ${error.message}` : (error as Error).message
-        context.stderr.write(`  could not deploy ${path}: ${why}\n`)
+        fail(path, error)
       }
     }
   } finally {
