@@ -7,6 +7,8 @@
  * the call itself goes to the prediction history like a proxied request. A deploy's acceptance
  * examples (X-Ferry-Acceptance carrying this process's acceptance key) run the graph of the version
  * they name past its token, and are not recorded: like a model's, they are no user's traffic.
+ * During a shadow rollout of `latest`, its share of calls is copied to the candidate's graph once
+ * answered (pipeline-shadow.ts).
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -24,16 +26,17 @@ import { runGraph, type RunContext, type TraceEntry } from './graph-runner.js'
 import { readPipelineSpec, type CallStep, type PipelineSpec } from './pipeline-spec.js'
 import type { StepCaller } from './step-caller.js'
 import { recordPipelineRun } from './run-recorder.js'
+import { createPipelineShadows, type PipelineShadowOptions, type ShadowTarget } from './pipeline-shadow.js'
 
 export interface PipelineHandlerOptions {
   table(): RoutingTable
   /** The descriptor of a pipeline version (read once per version and table revision). */
   descriptorOf(name: string, version: string): Descriptor | undefined
   caller: StepCaller
-  metrics: Pick<Metrics, 'recordPipelineStep'>
+  metrics: Pick<Metrics, 'recordPipelineStep' | 'recordRequest'>
   runs: RunStore
-  /** The rollout seam's traffic figures (a canary's checks, a drain's wait), as the proxy feeds them. */
-  traffic?: { begin(ref: string): void; end(ref: string, ok: boolean, durationMs: number, stream: boolean): void }
+  /** The rollout seam's traffic figures (a canary's checks, a drain's wait, a shadow's agreement), as the proxy feeds them. */
+  traffic?: { begin(ref: string): void; end(ref: string, ok: boolean, durationMs: number, stream: boolean): void } & PipelineShadowOptions['ledger']
   /** The prediction history and request metrics (the proxy's request sink). */
   onResponse(record: ProxyRecord): void
   logError(message: string): void
@@ -83,8 +86,10 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     return timingSafeEqual(Buffer.from(header), key)
   }
 
-  /** `recorded`: false for acceptance examples (no history, metrics, traffic or tracked run). */
-  async function serve(req: IncomingMessage, res: ServerResponse, name: string, version: string, spec: PipelineSpec, path: string, search: string, recorded: boolean): Promise<void> {
+  const shadows = options.traffic ? createPipelineShadows({ caller: options.caller, metrics: options.metrics, ledger: options.traffic, logError: options.logError }) : undefined
+
+  /** `recorded`: false for acceptance examples (no history, metrics, traffic or tracked run); `shadow`: the candidate this call is copied to. */
+  async function serve(req: IncomingMessage, res: ServerResponse, name: string, version: string, spec: PipelineSpec, path: string, search: string, recorded: boolean, shadow: ShadowTarget | undefined): Promise<void> {
     const started = performance.now()
     const requestId = pickRequestId(req.headers)
     const ref = `${name}@${version}`
@@ -133,6 +138,8 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
         }).catch((error: Error) => { options.logError(`pipeline ${ref}: the run could not be recorded: ${error.message}`); undefined })
         if (runId !== undefined) headers['x-ferry-run-id'] = String(runId)
       }
+      // The copy starts once this call is answered (send is synchronous), on the request as read here.
+      if (shadow) setImmediate(() => shadows?.copy({ pipeline: name, target: shadow, request, requestId, authorization: req.headers.authorization, stable: failure ? { status: failure.status, body: failure.toJSON() } : { status: 200, body: output ?? null } }))
       if (failure) throw failure
       const body = wantsTrace ? (typeof output === 'object' && output !== null && !Array.isArray(output) ? { ...output, trace } : { output, trace }) : output
       status = 200
@@ -187,11 +194,16 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
       const candidate = split && !acceptance && Math.random() * 100 < split.weight ? found.model.versions[split.version] : undefined
       const version = candidate && candidate.gatewayPaths.length > 0 ? candidate : found.version
       const spec = version.gatewayPaths.length > 0 ? specOf(table, name, version.version) : undefined
+      // During a shadow rollout of latest, its share of the calls the stable version answers is copied to the candidate.
+      const mirror = acceptance || candidate ? undefined : found.rollout?.mirror
+      const mirrored = mirror && mirror.version !== version.version && Math.random() * 100 < mirror.percent ? found.model.versions[mirror.version] : undefined
+      const shadowSpec = mirrored && mirrored.gatewayPaths.length > 0 ? specOf(table, name, mirrored.version) : undefined
+      const shadow = mirrored && shadowSpec ? { version: mirrored.version, ref: mirrored.ref, spec: shadowSpec, compare: mirror!.compare } : undefined
       if (!spec) {
         send(res, 503, createGatewayError('E_NO_READY_INSTANCE', `${version.ref} is not ready`, { details: { ref: version.ref } }).toJSON(), { ...headers, 'retry-after': '1' })
         return true
       }
-      void serve(req, res, name, version.version, spec, path, search, !acceptance).catch((error: Error) => { options.logError(`pipeline ${version.ref}: ${error.message}`); res.destroy() })
+      void serve(req, res, name, version.version, spec, path, search, !acceptance, shadow).catch((error: Error) => { options.logError(`pipeline ${version.ref}: ${error.message}`); res.destroy() })
       return true
     },
   }
