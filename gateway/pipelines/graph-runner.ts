@@ -1,8 +1,8 @@
 /**
  * Runs a pipeline's graph for one call: call steps through the step caller, sequence in order,
  * switch by a value, ensemble in parallel. Every step's output is kept at /steps/<id>/output for
- * the steps after it; each call step adds a trace entry (model, version, status, time) whether it
- * answered or failed. A failure stops the run and names its step.
+ * the steps after it; each call step is handed to onStep as a trace entry (model, version,
+ * status, time) whether it answered or failed. A failure stops the run and names its step.
  */
 import { FerryError } from '../../packager/ferry-error.js'
 import { createGatewayError } from '../errors.js'
@@ -31,7 +31,7 @@ export interface GraphRun {
   context?: RunContext
 }
 
-export interface GraphResult { output: unknown; context: RunContext; trace: TraceEntry[] }
+export interface GraphResult { output: unknown; context: RunContext }
 
 /** Evaluates a template for `step`; a pointer that finds nothing fails the call, naming the step. */
 function evaluateFor(template: unknown, context: RunContext, step: string, ref: string): unknown {
@@ -49,11 +49,11 @@ function evaluateFor(template: unknown, context: RunContext, step: string, ref: 
 
 /**
  * @example
- * const { output, trace } = await runGraph({ spec, ref: 'docflow@1.0.0', request, requestId, authorization, caller })
+ * const trace: TraceEntry[] = []
+ * const { output } = await runGraph({ spec, ref: 'docflow@1.0.0', request, requestId, authorization, caller, onStep: (entry) => trace.push(entry) })
  */
 export async function runGraph(run: GraphRun): Promise<GraphResult> {
   const context: RunContext = run.context ?? { request: run.request, steps: {} }
-  const trace: TraceEntry[] = []
 
   const runStep = async (id: string): Promise<unknown> => {
     const step = run.spec.steps.get(id) as Step
@@ -74,7 +74,6 @@ export async function runGraph(run: GraphRun): Promise<GraphResult> {
           throw error
         } finally {
           entry.durationMs = Math.round((performance.now() - started) * 10) / 10
-          trace.push(entry)
           run.onStep?.(entry)
         }
         break
@@ -105,5 +104,5 @@ export async function runGraph(run: GraphRun): Promise<GraphResult> {
 
   const last = await runStep(run.spec.start)
   const output = run.spec.output === undefined ? last : evaluateFor(run.spec.output, context, 'output', run.ref)
-  return { output, context, trace }
+  return { output, context }
 }
