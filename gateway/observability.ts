@@ -82,7 +82,7 @@ export function createObservability(deployer: Deployer, version: string): Observ
   let cached: Promise<OpenApiDocument> | undefined
   const documents: InstanceDocuments = new Map()
   let rebuilds = 0
-  /** `cached` as JSON text, made on first ask; dropped whenever `cached` is rebuilt. */
+  /** `cached` as UTF-8 JSON bytes, made on first ask; dropped whenever `cached` is rebuilt. */
   let cachedJson: Promise<Uint8Array<ArrayBuffer>> | undefined
   const unsubscribe = deployer.onEvent((event) => {
     feedMetrics(metrics, event)
