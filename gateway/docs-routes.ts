@@ -109,7 +109,14 @@ export function createDocsRoutes(openApi?: () => Promise<OpenApiDocument>): Hono
   const page = (c: Context) => c.html(PAGE, 200, { 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff' })
   docs.get('/docs', page)
   docs.get('/docs/', page)
-  docs.get(DOCS_DOCUMENT, async (c) => (openApi ? c.json(viewForDocs(await openApi())) : c.redirect('/openapi.json')))
+  // The docs' view of a document, as JSON bytes made once per document (the merged one is kept until a change rebuilds it).
+  const views = new WeakMap<OpenApiDocument, Uint8Array<ArrayBuffer>>()
+  const viewBytes = (document: OpenApiDocument): Uint8Array<ArrayBuffer> => {
+    let found = views.get(document)
+    if (!found) views.set(document, (found = Buffer.from(JSON.stringify(viewForDocs(document)))))
+    return found
+  }
+  docs.get(DOCS_DOCUMENT, async (c) => (openApi ? c.body(viewBytes(await openApi()), 200, { 'content-type': 'application/json' }) : c.redirect('/openapi.json')))
   docs.get(`${DOCS_ASSETS_PREFIX}:file`, (c) => {
     const found = asset(c.req.param('file'))
     if (!found) return notFound(c)
