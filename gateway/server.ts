@@ -126,9 +126,19 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
   const url = plane?.url ?? nodeUrl
   const internal = plane
   // A Gradio app's /models/<name>/api/<api_name> is the gateway's (it calls the app with @gradio/client).
-  handle = internal
+  const dispatch: (req: IncomingMessage, res: ServerResponse) => void = internal
     ? (req, res) => { if (!internal.handleInternal(req, res) && !pipelines.handle(req, res) && (protocols.claims(req.url ?? '/') || !proxy.handle(req, res))) void listener(req, res) }
     : (req, res) => { if (!pipelines.handle(req, res) && (protocols.claims(req.url ?? '/') || !proxy.handle(req, res))) void listener(req, res) }
+  // A request that makes a handler throw is that request's 500, never the whole server's end.
+  handle = (req, res) => {
+    try {
+      dispatch(req, res)
+    } catch (error) {
+      process.stderr.write(`ferry: request ${req.method} ${redactUrl(req.url ?? '/')}: ${(error as Error).stack ?? String(error)}\n`)
+      if (res.headersSent) res.destroy()
+      else res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(createGatewayError('E_INTERNAL', 'internal error').toJSON()))
+    }
+  }
   handleUpgrade = (req, socket, head) => { if (!proxy.handleUpgrade(req, socket, head)) socket.destroy() }
   // Jobs call models through /models/ on this very server: resumed only now that it answers them.
   jobs.start(url, resolved.upstreamTimeoutMs)

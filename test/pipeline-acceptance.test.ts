@@ -77,11 +77,13 @@ test('a pipeline\'s examples run through its graph before it takes latest', { ti
     const deployed = await ferry.deployFolder(await flowWithExamples(dir, '1.1.0'))
     assert.equal(deployed.ref, 'flow@1.1.0')
     assert.equal((await models()).find((m) => m.name === 'flow')?.aliases['latest'], '1.1.0')
-    for (const forged of ['1', 'true', '0'.repeat(48)]) {
+    // 48 latin1 characters of 0xE9: 96 bytes as UTF-8 (a length check by characters then a byte compare threw, and ended the server).
+    for (const forged of ['1', 'true', '0'.repeat(48), '\u00e9'.repeat(48)]) {
       const res = await fetch(`${ferry.url}/models/flow@1.1.0/run`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ferry-acceptance': forged }, body: '{"text":"x","mode":"count"}' })
       assert.equal(res.status, 401, `X-Ferry-Acceptance: ${forged}`)
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'E_MODEL_TOKEN_REQUIRED')
     }
+    assert.equal((await fetch(`${ferry.url}/health`)).status, 200, 'the server is still up')
     const called = await fetch(`${ferry.url}/models/flow/run`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body: '{"text":"a b","mode":"count"}' })
     assert.equal(called.status, 200)
     assert.equal(called.headers.get('x-ferry-version'), 'flow@1.1.0')

@@ -10,7 +10,8 @@ import { FileValue } from './_template-eval.js'
 
 /** The largest body a pipeline call reads. */
 export const MAX_PIPELINE_BODY_BYTES = 64 * 1024 * 1024
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization'])
+/** Never shown to templates (so never sent on to a step): credentials, and the key of a deploy's acceptance examples. */
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-ferry-acceptance'])
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0)

@@ -10,7 +10,7 @@
  * During a shadow rollout of `latest`, its share of calls is copied to the candidate's graph once
  * answered (pipeline-shadow.ts).
  */
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Descriptor } from '../../descriptors/descriptor.js'
 import { FerryError } from '../../packager/ferry-error.js'
@@ -79,12 +79,11 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     return specs.get(key)
   }
 
-  const key = options.acceptanceKey ? Buffer.from(options.acceptanceKey) : undefined
+  // Digests of equal length whatever the header holds (Node reads it as latin1: any byte, any length).
+  const digest = (text: string) => createHash('sha256').update(Buffer.from(text, 'latin1')).digest()
+  const key = options.acceptanceKey ? digest(options.acceptanceKey) : undefined
   /** True for a deploy's acceptance example: its header is this process's key. */
-  const isAcceptance = (header: string | string[] | undefined): boolean => {
-    if (!key || typeof header !== 'string' || header.length !== key.length) return false
-    return timingSafeEqual(Buffer.from(header), key)
-  }
+  const isAcceptance = (header: string | string[] | undefined): boolean => key !== undefined && typeof header === 'string' && timingSafeEqual(digest(header), key)
 
   const shadows = options.traffic ? createPipelineShadows({ caller: options.caller, metrics: options.metrics, ledger: options.traffic, logError: options.logError }) : undefined
 
