@@ -39,6 +39,13 @@ test('a pipeline\'s shadow rollout copies each call to the candidate\'s graph an
     assert.equal(res.headers.get('x-ferry-version'), 'flow@1.0.0', 'the caller gets the stable answer')
     assert.equal(((await res.json()) as { words: number }).words, text.split(' ').length)
   }
+  // Both versions fail these the same way (step "broken" answers 500): failures that name the same code and step agree.
+  for (let i = 0; i < 2; i++) {
+    const res = await fetch(`${ferry.url}/models/flow/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x', mode: 'fail' }) })
+    assert.equal(res.status, 502)
+    await res.arrayBuffer()
+  }
+  const stepCalls = async () => ((await (await ferry.api('/api/requests?model=step-model&limit=1')).json()) as { total: number }).total
 
   const figures = async () => {
     const rollout = (await (await ferry.api('/api/rollouts/flow')).json()) as Rollout
@@ -47,16 +54,19 @@ test('a pipeline\'s shadow rollout copies each call to the candidate\'s graph an
   }
   const deadline = Date.now() + 15_000
   let seen = await figures()
-  while (seen.compared < texts.length && Date.now() < deadline) {
+  while (seen.compared < texts.length + 2 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200))
     seen = await figures()
   }
   assert.deepEqual([seen.rollout.candidate, seen.rollout.status], ['1.1.0', 'running'])
-  assert.deepEqual([seen.compared, seen.agreed], [20, 10], 'agreement on the ten two-word texts only')
+  assert.deepEqual([seen.compared, seen.agreed], [22, 12], 'agreement on the ten two-word texts and the two failures')
+  // Each call reached step-model twice (shout, then counting or broken) from 1.0.0 and again from its copy.
+  assert.equal(await stepCalls(), 4 * 22, 'the candidate\'s steps were really called')
 
   const metrics = await (await fetch(`${ferry.url}/metrics`)).text()
   assert.match(metrics, /^ferry_requests_total\{model="flow",version="1\.1\.0",code="200",role="shadow"\} 20$/m)
-  assert.match(metrics, /^ferry_pipeline_steps_total\{pipeline="flow",version="1\.1\.0",step="shout",model="step-model@1\.0\.0",status="200"\} 20$/m, 'the candidate\'s steps were really called')
+  assert.match(metrics, /^ferry_requests_total\{model="flow",version="1\.1\.0",code="502",role="shadow"\} 2$/m)
+  assert.doesNotMatch(metrics, /ferry_pipeline_steps_total\{pipeline="flow",version="1\.1\.0"/, 'copies are not in the candidate\'s step figures')
   assert.doesNotMatch(metrics, /ferry_requests_total\{model="flow",version="1\.1\.0",code="\d+",role="stable"\}/, 'no caller reached 1.1.0')
   const history = (await (await ferry.api('/api/requests?model=flow&version=1.1.0&limit=1')).json()) as { total: number }
   assert.equal(history.total, 0, 'a copy is not in the prediction history')

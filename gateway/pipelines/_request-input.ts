@@ -51,10 +51,10 @@ function readMultipart(bytes: Buffer, contentType: string): Promise<{ file: File
 }
 
 /**
- * The /request of a call; `path` is the pipeline's own (after /models/<name>).
- * @example const request = await readPipelineRequest(req, '/upload-and-predict', '?trace=1')
+ * The /request of a call, and how many bytes its body had; `path` is the pipeline's own (after /models/<name>).
+ * @example const { request } = await readPipelineRequest(req, '/upload-and-predict', '?trace=1')
  */
-export async function readPipelineRequest(req: IncomingMessage, path: string, search: string): Promise<Record<string, unknown>> {
+export async function readPipelineRequest(req: IncomingMessage, path: string, search: string): Promise<{ request: Record<string, unknown>; bytes: number }> {
   const bytes = await readBody(req, MAX_PIPELINE_BODY_BYTES)
   const contentType = String(req.headers['content-type'] ?? '')
   let body: unknown
@@ -73,5 +73,5 @@ export async function readPipelineRequest(req: IncomingMessage, path: string, se
     body = file
   }
   const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !SECRET_HEADERS.has(k)).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]))
-  return { body, file, query: Object.fromEntries(new URLSearchParams(search)), headers, method: req.method ?? 'GET', path }
+  return { request: { body, file, query: Object.fromEntries(new URLSearchParams(search)), headers, method: req.method ?? 'GET', path }, bytes: bytes.length }
 }

@@ -18,6 +18,7 @@ import { createGatewayError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { ProxyRecord } from '../proxy/model-proxy.js'
 import { parseModelPath } from '../proxy/_path.js'
+import { MAX_MIRROR_BYTES } from '../proxy/_mirror.js'
 import { pickRequestId } from '../proxy/_headers.js'
 import { checkInferenceToken, lookupRoute, type RoutingTable } from '../routing/index.js'
 import type { RunStore } from '../run-store.js'
@@ -110,7 +111,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
       if (!spec.endpoints.has(`${method} ${path}`)) {
         throw createGatewayError('E_PIPELINE_ENDPOINT_NOT_FOUND', `${ref} has no endpoint ${method} ${path}; it answers ${[...spec.endpoints].join(', ')}`, { details: { endpoint: `${method} ${path}`, endpoints: [...spec.endpoints] } })
       }
-      const request = await readPipelineRequest(req, path, search)
+      const { request, bytes: requestBytes } = await readPipelineRequest(req, path, search)
       const startedAt = new Date().toISOString()
       // The steps that answered before a failure are still recorded with the run.
       const context: RunContext = { request, steps: {} }
@@ -137,8 +138,9 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
         }).catch((error: Error) => { options.logError(`pipeline ${ref}: the run could not be recorded: ${error.message}`); undefined })
         if (runId !== undefined) headers['x-ferry-run-id'] = String(runId)
       }
-      // The copy starts once this call is answered (send is synchronous), on the request as read here.
-      if (shadow) setImmediate(() => shadows?.copy({ pipeline: name, target: shadow, request, requestId, authorization: req.headers.authorization, stable: failure ? { status: failure.status, body: failure.toJSON() } : { status: 200, body: output ?? null } }))
+      // The copy starts once this call is answered (send is synchronous), on the request as read
+      // here; a body over MAX_MIRROR_BYTES is not copied (it would be held until the copy ends), as for a model.
+      if (shadow && requestBytes <= MAX_MIRROR_BYTES) setImmediate(() => shadows?.copy({ pipeline: name, target: shadow, request, requestId, authorization: req.headers.authorization, stable: failure ? { status: failure.status, body: failure.toJSON() } : { status: 200, body: output ?? null } }))
       if (failure) throw failure
       const body = wantsTrace ? (typeof output === 'object' && output !== null && !Array.isArray(output) ? { ...output, trace } : { output, trace }) : output
       status = 200

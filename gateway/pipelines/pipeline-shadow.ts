@@ -4,9 +4,10 @@
  * the request as the stable run read it (files included), so a copy can never slow or fail the
  * caller. The two answers are compared at the rollout's JSON pointer, as the proxy compares a
  * model's mirrored copy (gateway/proxy/_mirror.ts), and the result goes to the traffic ledger the
- * rollout's checks read; the candidate's steps and the copy itself are counted in the metrics
- * (role `shadow`); a copy is in no prediction history and no tracked run. Copies beyond
- * MAX_IN_FLIGHT at once are skipped, not queued.
+ * rollout's checks read (two failures agree when they name the same code and step), and the copy
+ * is counted in ferry_requests_total with role `shadow`; it is in no prediction history, no tracked
+ * run and no step figures of the candidate (its steps' models count the calls they answer).
+ * Copies beyond MAX_IN_FLIGHT at once, or of bodies over 1 MiB, are skipped, not queued.
  */
 import { performance } from 'node:perf_hooks'
 import { FerryError } from '../../packager/ferry-error.js'
@@ -18,6 +19,17 @@ import type { StepCaller } from './step-caller.js'
 
 const MAX_IN_FLIGHT = 16
 
+const isError = (status: number) => status < 200 || status > 299
+
+/** Two error answers agree when they name the same code and step: their messages name each version's own ref. */
+function sameError(a: unknown, b: unknown): boolean {
+  const of = (body: unknown) => {
+    const error = (body as { error?: { code?: unknown; details?: { step?: unknown } } } | null)?.error
+    return `${String(error?.code)} ${String(error?.details?.step)}`
+  }
+  return of(a) === of(b)
+}
+
 /** The candidate a call is copied to. */
 export interface ShadowTarget { version: string; ref: string; spec: PipelineSpec; compare: string }
 
@@ -26,7 +38,7 @@ export interface StableAnswer { status: number; body: unknown }
 
 export interface PipelineShadowOptions {
   caller: StepCaller
-  metrics: Pick<Metrics, 'recordPipelineStep' | 'recordRequest'>
+  metrics: Pick<Metrics, 'recordRequest'>
   ledger: { recordShadow(ref: string, ok: boolean, durationMs: number, agreed: boolean | null): void }
   logError(message: string): void
 }
@@ -56,7 +68,6 @@ export function createPipelineShadows(options: PipelineShadowOptions): { copy(co
     try {
       const result = await runGraph({
         spec: target.spec, ref: target.ref, request: copy.request, requestId: copy.requestId, authorization: copy.authorization, caller: options.caller,
-        onStep: (entry) => options.metrics.recordPipelineStep({ pipeline, version: target.version, step: entry.step, model: entry.model, status: entry.status, durationSeconds: entry.durationMs / 1000 }),
       })
       status = 200
       body = result.output ?? null
@@ -66,7 +77,7 @@ export function createPipelineShadows(options: PipelineShadowOptions): { copy(co
       body = error instanceof FerryError ? error.toJSON() : null
     }
     const durationMs = performance.now() - started
-    const agreed = status === copy.stable.status && answersAgree(Buffer.from(JSON.stringify(copy.stable.body)), Buffer.from(JSON.stringify(body)), target.compare)
+    const agreed = status === copy.stable.status && (isError(status) ? sameError(copy.stable.body, body) : answersAgree(Buffer.from(JSON.stringify(copy.stable.body)), Buffer.from(JSON.stringify(body)), target.compare))
     options.ledger.recordShadow(target.ref, status > 0 && status < 500, durationMs, agreed)
     options.metrics.recordRequest({ model: pipeline, version: target.version, code: status, durationSeconds: durationMs / 1000, role: 'shadow' })
   }
