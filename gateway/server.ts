@@ -4,13 +4,14 @@
  * finish, then stops the instances (their desired state is kept, so the next start brings them
  * back) and flushes state.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
+import { Agent } from 'undici'
 import { Deployer, secureDataDir, type DeployerOptions } from '../deployer/index.js'
 import { loadAdminToken } from './admin-token.js'
 import { createGatewayError } from './errors.js'
@@ -175,6 +176,7 @@ export async function startGateway(options: GatewayOptions & { deployer?: Deploy
 async function closeParts(parts: Awaited<ReturnType<typeof openParts>>): Promise<void> {
   parts.proxy.close()
   await parts.stepCaller.close()
+  await parts.toSelf?.close()
   parts.requests.flush()
   // After the flush, so the last requests are in the last sample; before the deployer, whose state the sample reads.
   parts.timeseries.close()
@@ -274,7 +276,8 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   // this process knows (so they pass its token and stay out of the records, as a model's do).
   const stepCaller = createStepCaller({ gatewayUrl: url, table: () => routing.current(), timeoutMs: resolved.upstreamTimeoutMs })
   const acceptanceKey = randomBytes(24).toString('hex')
-  deployer.attachPipelineAcceptance((name, version) => ({ baseUrl: `${url}/models/${encodeURIComponent(name)}@${encodeURIComponent(version)}`, headers: { 'x-ferry-acceptance': acceptanceKey } }))
+  const toSelf = tls ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined
+  deployer.attachPipelineAcceptance((name, version) => ({ baseUrl: `${url}/models/${encodeURIComponent(name)}@${encodeURIComponent(version)}`, headers: { 'x-ferry-acceptance': acceptanceKey }, ...(toSelf ? { dispatcher: toSelf } : {}) }))
   const pipelines = createPipelineHandler({
     acceptanceKey,
     table: () => routing.current(), caller: stepCaller, metrics: observability.metrics, runs: tracking.runs, traffic,
@@ -283,6 +286,6 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
     logError,
   })
   const apiRoutes = app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/')).map(({ method, path }) => ({ method, path }))
-  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller, capture, closing }
+  return { deployer, token, source, observability, tracking, auth, proxy, listener, protocols, apiRoutes, signing, routing, requests, unsubscribe, traffic, jobs, timeseries, pipelines, stepCaller, toSelf, capture, closing }
 }
 

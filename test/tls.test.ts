@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { Agent, fetch as undiciFetch } from 'undici'
-import { packFixture } from './_deployer-helpers.js'
+import { packFixture, packVariant } from './_deployer-helpers.js'
 import { makeTempDir, runFerry } from './_helpers.js'
 import { startFerryServe } from './_serve-helpers.js'
 
@@ -53,6 +53,30 @@ test('ferry serve --tls-cert --tls-key serves the API, the console session and i
   const inference = await get('/models/valid/pid')
   assert.equal(inference.status, 200)
   assert.match(inference.headers.get('content-security-policy') ?? '', /sandbox/)
+})
+
+test('under TLS a pipeline is accepted and answers: its examples and its steps reach the gateway over HTTPS', { timeout: 90_000 }, async (t) => {
+  const { dir, a } = await pairs(t)
+  const ferry = await startFerryServe(t, { args: ['--tls-cert', a.cert, '--tls-key', a.key, '--sandbox', 'none'] })
+  const dispatcher = new Agent({ connect: { ca: await readFile(a.cert) } })
+  t.after(() => dispatcher.close())
+  const auth = { authorization: `Bearer ${ferry.token}` }
+  const deploy = async (zipPath: string) => {
+    const upload = await undiciFetch(`${ferry.url}/api/packages`, { dispatcher, method: 'POST', headers: { ...auth, 'content-type': 'application/zip' }, body: await readFile(zipPath) })
+    const { digest } = (await upload.json()) as { digest: string }
+    return undiciFetch(`${ferry.url}/api/deployments`, { dispatcher, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ package: digest }) })
+  }
+  assert.equal((await deploy(await packFixture('step-model', join(dir, 'step')))).status, 201)
+  const flow = await packVariant('pipeline-flow', dir, async (folder) => {
+    const descriptor = JSON.parse(await readFile(join(folder, 'descriptor.json'), 'utf8')) as Record<string, unknown>
+    descriptor['examples'] = [{ name: 'two words', endpoint: 'POST /run', body: { text: 'a b', mode: 'count' }, expect: { body: { words: 2 } } }]
+    await writeFile(join(folder, 'descriptor.json'), JSON.stringify(descriptor))
+  })
+  const deployed = await deploy(flow)
+  assert.equal(deployed.status, 201, await deployed.text())
+  const called = await undiciFetch(`${ferry.url}/models/flow/run`, { dispatcher, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'over https too', mode: 'count' }) })
+  assert.equal(called.status, 200, await called.clone().text())
+  assert.equal(((await called.json()) as { words: number }).words, 3)
 })
 
 test('a missing, unreadable, non-PEM, mismatched or half-given pair is refused with its code, and nothing starts', { timeout: 60_000 }, async (t) => {

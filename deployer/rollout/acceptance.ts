@@ -6,6 +6,7 @@
  * other values exactly.
  */
 import { buffer } from 'node:stream/consumers'
+import type { Dispatcher } from 'undici'
 import type { Descriptor, Example } from '../../descriptors/descriptor.js'
 import type { PackageFile } from '../package-file.js'
 
@@ -17,6 +18,8 @@ export interface AcceptanceInput {
   baseUrl: string
   /** Sent with every example besides its content type (a pipeline's acceptance credential). */
   headers?: Record<string, string>
+  /** How to reach `baseUrl` (the gateway under TLS: its own certificate). */
+  dispatcher?: Dispatcher
   /** Opens a file of the candidate's package (an example's `file`). */
   openFile(path: string): Promise<PackageFile>
   timeoutMs: number
@@ -62,6 +65,7 @@ async function checkExample(example: Example, input: AcceptanceInput): Promise<s
   const response = await fetch(`${input.baseUrl}${path}`, {
     method, body: method === 'GET' ? undefined : body,
     headers: { ...(contentType && method !== 'GET' ? { 'content-type': contentType } : {}), 'x-ferry-acceptance': '1', ...input.headers },
+    ...(input.dispatcher ? { dispatcher: input.dispatcher } : {}),
     signal: AbortSignal.timeout(input.timeoutMs),
   })
   const text = await response.text()

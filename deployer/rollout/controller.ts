@@ -7,6 +7,7 @@
  * Routing is precomputed here (routeFor) whenever a rollout changes; the proxy only reads it.
  */
 import semver from 'semver'
+import type { Dispatcher } from 'undici'
 import type { Descriptor } from '../../descriptors/descriptor.js'
 import { createDeployerError } from '../errors.js'
 import type { PackageFile } from '../package-file.js'
@@ -33,7 +34,7 @@ export interface RolloutControllerConfig {
 }
 
 /** Where a pipeline version's examples are sent, and the headers that mark them as acceptance (see attachPipelineAcceptance). */
-export type PipelineAcceptanceTarget = (name: string, version: string) => { baseUrl: string; headers: Record<string, string> }
+export type PipelineAcceptanceTarget = (name: string, version: string) => { baseUrl: string; headers: Record<string, string>; dispatcher?: Dispatcher }
 
 const MAX_CHECKS = 500
 const ACTIVE: ReadonlySet<RolloutStatus> = new Set(['running', 'paused'])
