@@ -89,3 +89,16 @@ test('a pipeline\'s examples run through its graph before it takes latest', { ti
     assert.equal(called.headers.get('x-ferry-version'), 'flow@1.1.0')
   })
 })
+
+test('ferry serve --deploy brings the models up before the pipelines that call them, whatever the order given', { timeout: 180_000 }, async (t) => {
+  const dir = await makeTempDir(t, 'pipeline-serve-deploy-')
+  const ferry = await startFerryServe(t, { args: ['--sandbox', 'none', '--deploy', await flowWithExamples(dir, '1.0.0'), '--deploy', STEP_MODEL] })
+  // The JSON line on stdout comes after the deploys; their lines on stderr may arrive a moment later.
+  const deadline = Date.now() + 5000
+  while (!/deployed flow@|could not deploy/.test(ferry.stderr()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  const stderr = ferry.stderr()
+  assert.match(stderr, /deployed step-model@1\.0\.0[\s\S]*deployed flow@1\.0\.0/, stderr)
+  assert.doesNotMatch(stderr, /could not deploy/)
+  const models = (await (await ferry.api('/api/models')).json()) as Array<{ name: string; aliases: Record<string, string> }>
+  assert.equal(models.find((m) => m.name === 'flow')?.aliases['latest'], '1.0.0', 'the pipeline was accepted')
+})

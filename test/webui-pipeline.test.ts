@@ -23,6 +23,7 @@ test('a pipeline\'s page shows its steps, the models they reach and what each st
     const section = page.locator('section', { has: page.locator('#pipeline-heading') })
     const step = (id: string) => section.locator(`li.pipeline-step[data-step="${id}"]`).first()
     await section.getByText('8 of 8 call steps cannot be called now').waitFor()
+    assert.equal(await section.getAttribute('data-shows'), 'pipeline')
 
     // The tree follows the graph: entry's switch picks describe or main; main runs shout, then route's switch; "both" is an ensemble.
     const childrenOf = (id: string) => step(id).locator(':scope > ol > li.pipeline-step').evaluateAll((items) => items.map((i) => i.getAttribute('data-step')))
@@ -62,8 +63,8 @@ test('a pipeline\'s page shows its steps, the models they reach and what each st
     // The model link leads to the called model's page, which is not a pipeline and has no such section.
     await step('shout').locator('.step-target').getByRole('link', { name: 'step-model@1.0.0' }).click()
     await page.locator('h1', { hasText: 'step-model' }).waitFor()
-    await page.getByRole('heading', { name: 'Versions' }).waitFor()
-    await page.waitForTimeout(500)
+    // Decided once its descriptor is read: not a pipeline, so the section stays hidden.
+    await page.locator('section[aria-labelledby="pipeline-heading"][data-shows="none"]').waitFor({ state: 'attached' })
     assert.equal(await page.locator('#pipeline-heading').isVisible(), false)
   })
 })

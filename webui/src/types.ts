@@ -166,13 +166,6 @@ export interface PipelineStep {
   default?: string
 }
 
-/** GET /models/<pipeline>@<version>/health: each call step's model as the gateway resolves it now. */
-export interface PipelineHealth {
-  status: 'ok' | 'unavailable'
-  pipeline: string
-  steps: Array<{ step: string; model: string; ready: boolean; reason: string | null; ref: string | null }>
-}
-
 /** One validation problem (packager/problem.ts), as details.errors of E_PACKAGE_INVALID. */
 export interface Problem {
   severity: 'error' | 'warning'

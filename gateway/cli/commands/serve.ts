@@ -42,16 +42,19 @@ async function deployAtStart(gateway: RunningGateway, paths: string[], context: 
         fail(path, error)
       }
     }
+    const refs = new Map<string, string>()
     for (const { path, digest } of [...stored.filter((s) => !s.pipeline), ...stored.filter((s) => s.pipeline)]) {
       try {
         context.stderr.write(`  deploying ${path} (installing its dependencies, waiting until healthy and accepted)…\n`)
         const info = await gateway.deployer.deploy({ package: digest })
-        deployed.push(info.ref)
+        refs.set(digest, info.ref)
         context.stderr.write(`  deployed ${info.ref}  ${gateway.url}/models/${info.name}/\n`)
       } catch (error) {
         fail(path, error)
       }
     }
+    // Listed in the order given, whatever order they came up in.
+    for (const { digest } of stored) if (refs.has(digest)) deployed.push(refs.get(digest)!)
   } finally {
     await rm(scratch, { recursive: true, force: true })
   }

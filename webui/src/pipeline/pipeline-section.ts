@@ -100,24 +100,31 @@ export function pipelineSection(name: string): { element: HTMLElement; show(vers
 
   refresh.addEventListener('click', () => void load())
 
+  /** Shows the section for a pipeline (or an error), hides it otherwise; `data-shows` says what a version's descriptor decided (none yet: no version). */
+  function decided(shows: 'pipeline' | 'none' | 'error' | undefined): void {
+    element.hidden = shows === undefined || shows === 'none'
+    if (shows) element.dataset['shows'] = shows
+    else delete element.dataset['shows']
+  }
+
   async function show(version: string, digest: string | undefined): Promise<void> {
     const key = `${version} ${digest ?? ''}`
     if (key === asked) return schedule()
     asked = key
     shown = undefined
-    if (!version || !digest) return void (element.hidden = true)
+    if (!version || !digest) return decided(undefined)
     try {
       const descriptor = await descriptorOfDigest(digest)
       if (asked !== key) return
       const runtime = descriptor.runtime
-      if (runtime.type !== 'pipeline' || !runtime.start || !runtime.steps) return void (element.hidden = true)
+      if (runtime.type !== 'pipeline' || !runtime.start || !runtime.steps) return decided('none')
       shown = { version, start: runtime.start, steps: runtime.steps }
-      element.hidden = false
+      decided('pipeline')
       replace(body, h('p', { class: 'muted' }, 'Loading the steps…'))
       await load()
     } catch (error) {
       if (asked !== key) return
-      element.hidden = false
+      decided('error')
       replace(body, errorBox(error, `Could not read the descriptor of ${name}@${version}`))
     }
   }
