@@ -1,11 +1,13 @@
 /**
- * Lines queued for a log file, encoded to UTF-8 the moment they are queued into shared 64 KiB
- * buffers, with where each line ends (so rotation still falls between two lines). No string or
+ * Lines queued for a log file, encoded to UTF-8 the moment they are queued into shared buffers
+ * (a small one first, then 64 KiB ones), with where each line ends (so rotation still falls between two lines). No string or
  * object is kept per line: under load (the gateway's access line of every proxied request) the
  * queued strings lived long enough for V8 to promote them, and the old generation's collections
  * that followed were a visible share of the Node plane's time in the proxy benchmark.
  */
 const CHUNK_BYTES = 64 * 1024
+/** A batch's first buffer: most sources write a line or two between flushes (from Node's 8 KiB pool, no allocation of its own). */
+const FIRST_CHUNK_BYTES = 2048
 const NEWLINE = 0x0a
 
 /** One buffer of whole lines: bytes [0, used), each line (its newline included) ending at an offset of `ends`. */
@@ -29,7 +31,7 @@ export class EncodedLines {
     // A UTF-16 code unit is at most 3 UTF-8 bytes: most lines are never measured.
     const most = line.length * 3 + 1
     if (!chunk || (chunk.buffer.length - chunk.used < most && chunk.buffer.length - chunk.used < Buffer.byteLength(line) + 1)) {
-      chunk = { buffer: Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most)), used: 0, ends: [] }
+      chunk = { buffer: Buffer.allocUnsafe(Math.max(chunk ? CHUNK_BYTES : FIRST_CHUNK_BYTES, most)), used: 0, ends: [] }
       this.#chunks.push(chunk)
     }
     const written = chunk.buffer.write(line, chunk.used, 'utf8')
