@@ -41,6 +41,11 @@ export function formatHeader(name: string, type: MetricType, help: string): stri
 }
 
 /** A stable key for a label set (the values in label order), also used to sort series. */
+/** True when `labels` has every label of `match`, with its value. */
+function includes(labels: Labels, match: Labels): boolean {
+  return Object.entries(match).every(([label, value]) => labels[label] === value)
+}
+
 function keyOf(labels: Labels): string {
   return JSON.stringify(Object.values(labels))
 }
@@ -66,6 +71,11 @@ export class ValueFamily {
 
   set(labels: Labels, value: number): void {
     this.#series.set(keyOf(labels), { labels, value })
+  }
+
+  /** Every series whose labels include all of `match`. */
+  matching(match: Labels): Array<{ labels: Labels; value: number }> {
+    return [...this.#series.values()].filter((series) => includes(series.labels, match))
   }
 
   /** Drops every series whose labels include all of `match`. */
@@ -102,6 +112,11 @@ export class HistogramFamily {
     let series = this.#series.get(key)
     if (!series) this.#series.set(key, (series = { labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 }))
     return series
+  }
+
+  /** Every series whose labels include all of `match`. */
+  matching(match: Labels): HistogramSeries[] {
+    return [...this.#series.values()].filter((series) => includes(series.labels, match))
   }
 
   observeInto(series: HistogramSeries, value: number): void {

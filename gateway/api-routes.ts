@@ -17,6 +17,7 @@ import { queryFlag } from './_query.js'
 import { createStreamRoutes } from './stream-routes.js'
 import { createRolloutRoutes, ROLLOUT_BODY_FIELDS } from './rollouts/rollout-routes.js'
 import { viewSigners } from './trust/signer-view.js'
+import type { StepReport } from './pipelines/step-report.js'
 import { addSignedPackage, decodeSignature, SIGNATURE_HEADER, type SigningPolicy } from './trust/upload-signature.js'
 
 /** Content types of the package files the console shows (sample inputs); anything else is bytes. */
@@ -56,7 +57,7 @@ async function storeReadingToTheEnd<T>(request: Readable, store: (file: Readable
  * Routes for `deployer`, mounted at /api; `maxUploadBytes` caps package uploads (413 beyond);
  * `signing` checks their signatures; `inferenceTokens` names the active inference tokens of a model (listed with it).
  */
-export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, signing: SigningPolicy, options: { inferenceTokens?: (model: string) => string[] } = {}): Hono {
+export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, signing: SigningPolicy, options: { inferenceTokens?: (model: string) => string[]; pipelineSteps?: (name: string, version: string) => StepReport | undefined } = {}): Hono {
   const api = new Hono()
 
   api.post('/packages', async (c) => {
@@ -104,6 +105,13 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
 
   api.get('/instances', (c) => c.json(deployer.list()))
   api.get('/instances/:ref', (c) => c.json(deployer.get(c.req.param('ref'))))
+  // A pipeline version's steps graph: what each call step reaches now and what each has done (gateway/pipelines/step-report.ts).
+  api.get('/instances/:ref/steps', (c) => {
+    const { ref, name, version } = deployer.get(c.req.param('ref'))
+    const report = options.pipelineSteps?.(name, version)
+    if (!report) throw createGatewayError('E_NOT_A_PIPELINE', `${ref} is not a pipeline: it runs a process and has no steps`, { details: { ref } })
+    return c.json(report)
+  })
   api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'), { force: queryFlag(c, 'force') })))
   api.post('/instances/:ref/start', async (c) => c.json(await deployer.start(c.req.param('ref'))))
   api.post('/instances/:ref/restart', async (c) => c.json(await deployer.restart(c.req.param('ref'))))

@@ -19,6 +19,7 @@ import { PROMETHEUS_CONTENT_TYPE } from './metrics.js'
 import type { Observability } from './observability.js'
 import type { RequestHistory } from './request-history.js'
 import type { RunStore } from './run-store.js'
+import type { StepReport } from './pipelines/step-report.js'
 import { createRunsRoutes } from './runs-routes.js'
 import { createCaptureRoutes } from './capture/capture-routes.js'
 import type { CaptureStore } from './capture/capture-store.js'
@@ -53,6 +54,8 @@ export interface GatewayAppOptions {
   capture?: CaptureStore
   /** Aborts when the server starts to close: the console's event streams end then. */
   closing?: AbortSignal
+  /** A pipeline version's steps report (GET /api/instances/:ref/steps), when pipelines are served. */
+  pipelines?: { steps(name: string, version: string): StepReport | undefined }
 }
 
 const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'UND_ERR_ABORTED'])
@@ -117,7 +120,7 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<AuthEnv> {
   app.use('/api/*', createAuthMiddleware(authParts))
   app.use('/api/*', createStreamCutoff(authParts, options.closing))
   app.route('/api', createAuthRoutes(authParts, options.auth.audit))
-  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model) }))
+  app.route('/api', createApiRoutes(options.deployer, options.maxUploadBytes, options.signing, { inferenceTokens: (model) => options.auth.tokens.inferenceTokenNames(model), ...(options.pipelines ? { pipelineSteps: options.pipelines.steps } : {}) }))
   app.route('/api', createTrustRoutes(options.signing))
   app.route('/api', createRunsRoutes(options.tracking.runs, options.tracking.requests, options.capture && ((ids) => options.capture!.captured(ids))))
   if (options.capture) app.route('/api', createCaptureRoutes(options.capture, options.deployer))

@@ -69,6 +69,7 @@ export const { ERRORS: GATEWAY_ERRORS, createError: createGatewayError } = defin
   E_PIPELINE_INPUT_MISSING: { status: 400, hint: "Send what the pipeline reads (details.pointer, e.g. /request/body/text: a JSON body with \"text\"; /request/file: a file); see its endpoint in /openapi.json." },
   E_PIPELINE_NO_CASE: { status: 422, hint: "A switch step found a value none of its cases names and it has no default: send an input the switch knows, or give it a default." },
   E_PIPELINE_ENDPOINT_NOT_FOUND: { status: 404, hint: "Call one of the endpoints the pipeline's descriptor lists (api.endpoints; see /openapi.json)." },
+  E_NOT_A_PIPELINE: { status: 404, hint: 'Only a pipeline (runtime.type "pipeline") has steps: ask for a pipeline\'s version, e.g. GET /api/instances/docflow@1.0.0/steps.' },
   E_JOB_NOT_FOUND: { status: 404, hint: 'List jobs with GET /api/jobs (`ferry job status`); ids are never reused, and a removed job is gone.' },
   E_JOB_INPUTS_EMPTY: { status: 400, hint: 'Send at least one input: a non-empty "inputs" array, or a zip holding at least one file.' },
   E_JOB_TOO_MANY_INPUTS: { status: 413, hint: 'Split the inputs into several jobs of at most the limit in details, or raise FERRY_JOB_MAX_INPUTS.' },

@@ -6,6 +6,7 @@
 import { createProcessMetrics } from './_metrics-process.js'
 import { RequestWindow, WINDOW_SECONDS } from './_metrics-window.js'
 import { HistogramFamily, PROMETHEUS_CONTENT_TYPE, ValueFamily, type HistogramSeries } from './_prometheus.js'
+import { bucketQuantile } from './_bucket-quantile.js'
 
 export { PROMETHEUS_CONTENT_TYPE }
 
@@ -35,6 +36,9 @@ export interface RequestCounts {
 
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx'
 
+/** A pipeline step's figures since the gateway started; `failed`: no answer (status 0) or 400 and up. */
+export interface PipelineStepFigures { calls: number; failed: number; p95Ms: number | null }
+
 export interface Metrics {
   /** One proxied request: ferry_requests_total{model,version,code,role} and ferry_request_duration_seconds{model,version,role}. */
   recordRequest(r: RequestRecord): void
@@ -50,6 +54,8 @@ export interface Metrics {
   recordRestart(model: string, version: string): void
   /** One step of a pipeline call: ferry_pipeline_steps_total{pipeline,version,step,model,status} and ferry_pipeline_step_duration_seconds{pipeline,version,step}. */
   recordPipelineStep(r: { pipeline: string; version: string; step: string; model: string; status: number; durationSeconds: number }): void
+  /** What each step of one pipeline version has done since the gateway started (its calls, those answered with no 1xx–3xx status, their p95). */
+  pipelineStepFigures(pipeline: string, version: string): Map<string, PipelineStepFigures>
   /** Every family in the text exposition format 0.0.4 (serve with PROMETHEUS_CONTENT_TYPE). */
   render(): string
   /** Requests/s and p95 latency over the last minute per model@version, for the console. */
@@ -129,6 +135,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     recordPipelineStep({ pipeline, version, step, model, status, durationSeconds }) {
       pipelineSteps.add({ pipeline, version, step, model, status: String(status) })
       pipelineStepDurations.observe({ pipeline, version, step }, durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
+    },
+    pipelineStepFigures(pipeline, version) {
+      const figures = new Map<string, PipelineStepFigures>()
+      for (const { labels, value } of pipelineSteps.matching({ pipeline, version })) {
+        const step = labels['step']!
+        const entry = figures.get(step) ?? { calls: 0, failed: 0, p95Ms: null }
+        const status = Number(labels['status'])
+        entry.calls += value
+        if (!(status >= 100 && status < 400)) entry.failed += value
+        figures.set(step, entry)
+      }
+      for (const { labels, buckets, count } of pipelineStepDurations.matching({ pipeline, version })) {
+        const entry = figures.get(labels['step']!)
+        if (entry) entry.p95Ms = bucketQuantile(0.95, [...buckets, count - buckets.reduce((a, b) => a + b, 0)], REQUEST_DURATION_BUCKETS)
+      }
+      return figures
     },
     render() {
       return [requests, durations, deploys, instanceUp, restarts, rolloutWeights, pipelineSteps, pipelineStepDurations].map((f) => f.render()).join('') + processMetrics.render()

@@ -244,7 +244,9 @@ async function openParts(resolved: ResolvedGatewayOptions, options: GatewayOptio
   const routing = new RoutingPublisher({ deployer, inferenceTokenHashes: (model) => auth.tokens.inferenceTokenHashes(model) })
   const timeseriesRoutes = timeseries.start({ metrics: observability.metrics, routing: () => routing.current(), deployer })
   const closing = new AbortController()
-  const app = createGatewayApp({ closing: closing.signal, timeseries: { routes: timeseriesRoutes }, deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs, capture })
+  const app = createGatewayApp({ closing: closing.signal, timeseries: { routes: timeseriesRoutes }, deployer, token, maxUploadBytes: resolved.maxUploadBytes, observability, tracking, protocols, auth, secure: tls !== undefined, signing, routing: { current: () => routing.current(), dataPlane: resolved.dataPlane }, jobs, capture,
+    // The pipeline handler is made below, after the app: asked only once requests come.
+    pipelines: { steps: (name, version) => pipelines.report(name, version) } })
   const listener = getRequestListener(app.fetch)
   // Inference bypasses Hono: /models/* is proxied at the socket level, streaming both ways.
   const traffic = new TrafficLedger({ metricMean: (model, version, metric, fromMs, toMs) => tracking.runs.metricMean(model, version, metric, fromMs, toMs) })

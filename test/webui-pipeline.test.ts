@@ -35,7 +35,7 @@ test('a pipeline\'s page shows its steps, the models they reach and what each st
     assert.match(await step('describe').locator(':scope > .step-head').innerText(), /when\s+"\/upload"\s+→\s+describe/)
     assert.match(await step('main').locator(':scope > .step-head').innerText(), /otherwise\s+→\s+main/)
     assert.match(await step('slowpoke').innerText(), /POST \/slow · times out after 1 s/)
-    assert.match(await step('shout').locator('.step-target').innerText(), /step-model is not deployed/)
+    assert.match(await step('shout').locator('.step-target').innerText(), /unavailable\s+no model "step-model"/)
     assert.deepEqual(await findUnlabelledControls(page), [])
 
     // The page follows the deploy of the model the steps call: only the step that calls a model nobody deployed is left.
@@ -44,7 +44,7 @@ test('a pipeline\'s page shows its steps, the models they reach and what each st
     assert.equal(await step('shout').getAttribute('data-ready'), 'true')
     assert.match(await step('shout').locator('.step-target').innerText(), /ready\s+step-model@1\.0\.0/)
     assert.equal(await step('missing').getAttribute('data-ready'), 'false')
-    assert.match(await step('missing').locator('.step-target').innerText(), /not-deployed is not deployed/)
+    assert.match(await step('missing').locator('.step-target').innerText(), /no model "not-deployed"/)
     assert.equal(await step('counting').locator('.step-figures').innerText(), 'not called yet')
 
     // Real calls through the pipeline, then Refresh: each step's calls and failures.

@@ -12,6 +12,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   deploy: { summary: 'Upload a package or folder, deploy it and wait until it is healthy', load: () => import('./commands/deploy.js') as never },
   ps: { summary: 'List every version with its state, aliases and replicas', load: () => import('./commands/ps.js') as never },
   routes: { summary: 'Print the routing table the data plane serves now (versions, aliases, endpoints, rollout split or mirror)', load: () => import('./commands/routes.js') as never },
+  steps: { summary: 'Print a pipeline\'s steps: the model each calls, the version it reaches now or why not, and its calls, failures and p95', load: () => import('./commands/steps.js') as never },
   logs: { summary: 'Print the last lines a version wrote', load: () => import('./commands/logs.js') as never },
   stop: { summary: 'Stop a version', load: () => import('./commands/stop.js') as never },
   start: { summary: 'Start a stopped version again', load: () => import('./commands/start.js') as never },

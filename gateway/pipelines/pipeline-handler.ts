@@ -28,13 +28,14 @@ import { readPipelineSpec, type CallStep, type PipelineSpec } from './pipeline-s
 import type { StepCaller } from './step-caller.js'
 import { recordPipelineRun } from './run-recorder.js'
 import { createPipelineShadows, type PipelineShadowOptions, type ShadowTarget } from './pipeline-shadow.js'
+import { stepReport, type StepReport } from './step-report.js'
 
 export interface PipelineHandlerOptions {
   table(): RoutingTable
   /** The descriptor of a pipeline version (read once per version and table revision). */
   descriptorOf(name: string, version: string): Descriptor | undefined
   caller: StepCaller
-  metrics: Pick<Metrics, 'recordPipelineStep' | 'recordRequest'>
+  metrics: Pick<Metrics, 'recordPipelineStep' | 'recordRequest' | 'pipelineStepFigures'>
   runs: RunStore
   /** The rollout seam's traffic figures (a canary's checks, a drain's wait, a shadow's agreement), as the proxy feeds them. */
   traffic?: { begin(ref: string): void; end(ref: string, ok: boolean, durationMs: number, stream: boolean): void } & PipelineShadowOptions['ledger']
@@ -48,6 +49,8 @@ export interface PipelineHandlerOptions {
 export interface PipelineHandler {
   /** Answers the request and returns true when it is a pipeline's; false leaves it to the proxy. */
   handle(req: IncomingMessage, res: ServerResponse): boolean
+  /** The steps of `name@version` with what each reaches now and has done (undefined: not a pipeline). */
+  report(name: string, version: string): StepReport | undefined
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): number {
@@ -172,6 +175,10 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
   }
 
   return {
+    report(name, version) {
+      const spec = specOf(options.table(), name, version)
+      return spec ? stepReport(spec, `${name}@${version}`, (step) => options.caller.readiness(step), options.metrics.pipelineStepFigures(name, version)) : undefined
+    },
     handle(req, res) {
       const table = options.table()
       const names = servedHere(table)

@@ -4,9 +4,9 @@
  */
 import type { Descriptor, PipelineStep, PipelineTracking } from '../../descriptors/descriptor.js'
 
-export interface CallStep { kind: 'call'; id: string; model: string; selector: string; method: string; path: string; input: unknown; query: Record<string, unknown> | undefined; timeoutMs: number | undefined }
-export interface SequenceStep { kind: 'sequence' | 'ensemble'; id: string; steps: string[] }
-export interface SwitchStep { kind: 'switch'; id: string; on: string; cases: Record<string, string>; default: string | undefined }
+export interface CallStep { kind: 'call'; id: string; description: string | undefined; model: string; selector: string; method: string; path: string; input: unknown; query: Record<string, unknown> | undefined; timeoutMs: number | undefined }
+export interface SequenceStep { kind: 'sequence' | 'ensemble'; id: string; description: string | undefined; steps: string[] }
+export interface SwitchStep { kind: 'switch'; id: string; description: string | undefined; on: string; cases: Record<string, string>; default: string | undefined }
 export type Step = CallStep | SequenceStep | SwitchStep
 
 export interface PipelineSpec {
@@ -28,13 +28,13 @@ function readStep(id: string, step: PipelineStep): Step {
     const endpoint = step.endpoint!
     const space = endpoint.indexOf(' ')
     return {
-      kind: 'call', id, model: at === -1 ? ref : ref.slice(0, at), selector: at === -1 ? 'latest' : ref.slice(at + 1),
+      kind: 'call', id, description: step.description, model: at === -1 ? ref : ref.slice(0, at), selector: at === -1 ? 'latest' : ref.slice(at + 1),
       method: endpoint.slice(0, space), path: endpoint.slice(space + 1), input: step.input, query: step.query,
       timeoutMs: step.timeoutSeconds === undefined ? undefined : step.timeoutSeconds * 1000,
     }
   }
-  if (step.kind === 'switch') return { kind: 'switch', id, on: step.on!, cases: step.cases ?? {}, default: step.default }
-  return { kind: step.kind, id, steps: step.steps ?? [] }
+  if (step.kind === 'switch') return { kind: 'switch', id, description: step.description, on: step.on!, cases: step.cases ?? {}, default: step.default }
+  return { kind: step.kind, id, description: step.description, steps: step.steps ?? [] }
 }
 
 /** The graph of a pipeline descriptor, e.g. `readPipelineSpec(pkg.descriptor).start`. */

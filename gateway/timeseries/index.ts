@@ -16,7 +16,7 @@ import { TimeseriesStore } from './timeseries-store.js'
 
 export { RANGES, TimeseriesStore, type Marker, type RangeName, type SampleRow, type TimeseriesPoint, type VersionSeries } from './timeseries-store.js'
 export { Sampler } from './sampler.js'
-export { bucketQuantile } from './_quantile.js'
+export { bucketQuantile } from '../_bucket-quantile.js'
 export { openTimeseriesDatabase, TIMESERIES_DB_FILE } from './timeseries-db.js'
 
 export interface TimeseriesSources {

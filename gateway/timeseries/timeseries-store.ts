@@ -5,7 +5,8 @@
  * steps). Bucket counts are summed, never averaged, so a minute's p95 is the p95 of its requests.
  */
 import type Database from 'better-sqlite3'
-import { bucketQuantile } from './_quantile.js'
+import { bucketQuantile } from '../_bucket-quantile.js'
+import { REQUEST_DURATION_BUCKETS } from '../metrics.js'
 
 /** The ranges the API serves, with their length and the resolution read for them. */
 export const RANGES = Object.freeze({
@@ -73,7 +74,7 @@ function toPoint(row: Row): TimeseriesPoint {
   }
 }
 
-const percentiles = (buckets: number[]) => ({ p50: bucketQuantile(0.5, buckets), p95: bucketQuantile(0.95, buckets), p99: bucketQuantile(0.99, buckets) })
+const percentiles = (buckets: number[]) => ({ p50: bucketQuantile(0.5, buckets, REQUEST_DURATION_BUCKETS), p95: bucketQuantile(0.95, buckets, REQUEST_DURATION_BUCKETS), p99: bucketQuantile(0.99, buckets, REQUEST_DURATION_BUCKETS) })
 
 export class TimeseriesStore {
   private readonly statements

@@ -132,7 +132,7 @@ export interface Descriptor {
   version?: string
   description?: string
   model?: { name: string; version?: string; framework?: string; license?: string }
-  runtime: { type: string; entry?: string; start?: string; steps?: Record<string, PipelineStep> }
+  runtime: { type: string; entry?: string }
   resources?: { replicas?: number }
   api: { health: string; openapi?: string; endpoints?: Endpoint[]; protocol?: 'http' | 'gradio' | 'oip-v2'; defaultEndpoint?: string }
   examples?: Example[]
@@ -153,18 +153,25 @@ export interface RoutingAnswer {
   }>
 }
 
-/** One node of a pipeline's graph (descriptors/descriptor.ts' PipelineStep, the fields the console shows). */
-export interface PipelineStep {
-  kind: 'call' | 'sequence' | 'switch' | 'ensemble'
+/** One node of GET /api/instances/:ref/steps (gateway/pipelines/step-report.ts). */
+export interface PipelineStepNode {
+  id: string
+  kind: 'call' | 'sequence' | 'switch' | 'ensemble' | 'unknown'
+  branch?: string
+  repeat?: true
   description?: string
   model?: string
   endpoint?: string
   timeoutSeconds?: number
-  steps?: string[]
+  target?: { ready: boolean; ref: string | null; reason: string | null }
+  figures?: { calls: number; failed: number; p95Ms: number | null }
   on?: string
-  cases?: Record<string, string>
-  default?: string
+  hasDefault?: boolean
+  children: PipelineStepNode[]
 }
+
+/** GET /api/instances/:ref/steps: a pipeline version's steps graph, what each call step reaches now and has done. */
+export interface PipelineSteps { ref: string; start: string; callSteps: number; unavailable: number; tree: PipelineStepNode; unreached: string[] }
 
 /** One validation problem (packager/problem.ts), as details.errors of E_PACKAGE_INVALID. */
 export interface Problem {

@@ -1,58 +1,50 @@
 /**
  * A pipeline's section of its model page: the steps graph of the version shown, as the gateway
- * runs it (sequences in order, ensembles side by side, a switch's cases by value), each call step
- * with the model it calls, the version that reaches now and whether it is ready (a step that is
- * not answers 503 E_PIPELINE_STEP_UNAVAILABLE), and its calls, failures and p95 since the server
- * started. Hidden for a version that is not a pipeline.
+ * runs it (GET /api/instances/:ref/steps: sequences in order, ensembles side by side, a switch's
+ * cases by value), each call step with the model it calls, the version that reaches now and
+ * whether it is ready (a step that is not answers 503 E_PIPELINE_STEP_UNAVAILABLE), and its calls,
+ * failures and p95 since the server started. Hidden for a version that is not a pipeline.
  */
-import { api } from '../api.js'
+import { api, seg } from '../api.js'
 import { stateBadge } from '../components/badge.js'
 import { errorBox } from '../components/notice.js'
 import { descriptorOfDigest } from '../descriptor.js'
 import { h, replace, type Child } from '../dom.js'
 import { formatMs } from '../format.js'
-import { scrapeMetrics } from '../metrics.js'
 import { href } from '../router.js'
-import type { PipelineStep, RoutingAnswer } from '../types.js'
-import { stepFigures, type StepFigures } from './step-figures.js'
-import { stepTarget, type StepTarget } from './step-target.js'
-import { stepTree, type StepNode } from './step-tree.js'
+import type { PipelineStepNode, PipelineSteps } from '../types.js'
 
-/** The routing table and the figures are read again at most this often while events arrive. */
+/** The steps are read again at most this often while events arrive. */
 const REFRESH_MS = 2000
 
-interface Shown { version: string; start: string; steps: Record<string, PipelineStep> }
+const KIND_TEXT: Record<PipelineStepNode['kind'], string> = { call: 'call', sequence: 'one after another', ensemble: 'in parallel', switch: 'switch', unknown: 'unknown' }
 
-const KIND_TEXT: Record<PipelineStep['kind'], string> = { call: 'call', sequence: 'one after another', ensemble: 'in parallel', switch: 'switch' }
-
-function figuresText(figures: StepFigures | undefined): string {
+function figuresText(figures: PipelineStepNode['figures']): string {
   if (!figures || figures.calls === 0) return 'not called yet'
   return `${figures.calls} call${figures.calls === 1 ? '' : 's'} · ${figures.failed} failed · p95 ${formatMs(figures.p95Ms)}`
 }
 
-function targetView(target: StepTarget): Child {
-  if (target.ready) return [stateBadge('ready'), ' ', h('a', { href: href('models', target.ref.slice(0, target.ref.indexOf('@'))) }, target.ref)]
-  return [stateBadge('unavailable', target.reason), ' ', h('span', { class: 'step-reason' }, target.reason)]
+function targetView(target: NonNullable<PipelineStepNode['target']>): Child {
+  if (target.ready && target.ref) return [stateBadge('ready'), ' ', h('a', { href: href('models', target.ref.slice(0, target.ref.indexOf('@'))) }, target.ref)]
+  return [stateBadge('unavailable', target.reason), ' ', h('span', { class: 'step-reason' }, target.reason ?? '')]
 }
 
-function nodeView(node: StepNode, table: RoutingAnswer, figures: Map<string, StepFigures>): HTMLElement {
-  const step = node.step
+function nodeView(node: PipelineStepNode): HTMLElement {
   const branch = node.branch === undefined ? null : h('span', { class: 'step-branch' }, node.branch === 'default' ? 'otherwise' : ['when ', h('code', null, JSON.stringify(node.branch))], ' → ')
-  const head = h('div', { class: 'step-head' }, branch, h('strong', { class: 'step-id' }, node.id), ' ', h('span', { class: 'chip' }, step ? KIND_TEXT[step.kind] : 'unknown'))
-  const item = h('li', { class: 'pipeline-step', 'data-step': node.id, 'data-kind': step?.kind ?? 'unknown' }, head)
+  const head = h('div', { class: 'step-head' }, branch, h('strong', { class: 'step-id' }, node.id), ' ', h('span', { class: 'chip' }, KIND_TEXT[node.kind]))
+  const item = h('li', { class: 'pipeline-step', 'data-step': node.id, 'data-kind': node.kind }, head)
   if (node.repeat) return (head.append(' ', h('span', { class: 'muted small' }, '(shown above)')), item)
-  if (!step) return (head.append(' ', h('span', { class: 'muted small' }, 'no step has this id')), item)
-  if (step.kind === 'call' && step.model) {
-    const target = stepTarget(table, step.model)
-    item.dataset['ready'] = String(target.ready)
+  if (node.kind === 'unknown') return (head.append(' ', h('span', { class: 'muted small' }, 'no step has this id')), item)
+  if (node.kind === 'call' && node.target) {
+    item.dataset['ready'] = String(node.target.ready)
     item.append(
-      h('div', { class: 'step-call' }, 'calls ', h('code', null, step.model), ' ', h('code', null, step.endpoint ?? ''), step.timeoutSeconds ? ` · times out after ${step.timeoutSeconds} s` : ''),
-      h('div', { class: 'step-target' }, targetView(target)),
-      h('div', { class: 'step-figures muted small' }, figuresText(figures.get(node.id))))
+      h('div', { class: 'step-call' }, 'calls ', h('code', null, node.model ?? ''), ' ', h('code', null, node.endpoint ?? ''), node.timeoutSeconds ? ` · times out after ${node.timeoutSeconds} s` : ''),
+      h('div', { class: 'step-target' }, targetView(node.target)),
+      h('div', { class: 'step-figures muted small' }, figuresText(node.figures)))
   }
-  if (step.kind === 'switch' && step.on) item.append(h('div', { class: 'step-call' }, 'picks by ', h('code', null, step.on), step.default ? '' : '; a value no case names fails the call'))
-  if (step.description) item.append(h('p', { class: 'muted small' }, step.description))
-  if (node.children.length) item.append(h('ol', { class: `pipeline-steps ${step.kind}` }, node.children.map((c) => nodeView(c, table, figures))))
+  if (node.kind === 'switch' && node.on) item.append(h('div', { class: 'step-call' }, 'picks by ', h('code', null, node.on), node.hasDefault ? '' : '; a value no case names fails the call'))
+  if (node.description) item.append(h('p', { class: 'muted small' }, node.description))
+  if (node.children.length) item.append(h('ol', { class: `pipeline-steps ${node.kind}` }, node.children.map(nodeView)))
   return item
 }
 
@@ -63,7 +55,7 @@ export function pipelineSection(name: string): { element: HTMLElement; show(vers
     h('div', { class: 'section-head' }, h('h2', { id: 'pipeline-heading' }, 'Pipeline'), refresh),
     h('p', { class: 'muted' }, 'Its steps as the gateway runs them: each call step with the version of the model it reaches now, and what the step has done since the server started.'),
     body)
-  let shown: Shown | undefined
+  let shown: { version: string } | undefined
   let asked = ''
   let loadedAt = 0
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -73,21 +65,17 @@ export function pipelineSection(name: string): { element: HTMLElement; show(vers
     const current = shown
     loadedAt = Date.now()
     try {
-      const [table, scrape] = await Promise.all([api.get<RoutingAnswer>('/routing'), scrapeMetrics().catch(() => undefined)])
+      const report = await api.get<PipelineSteps>(`/instances/${seg(`${name}@${current.version}`)}/steps`)
       if (shown !== current) return
-      const figures = scrape ? stepFigures(scrape, name, current.version) : new Map<string, StepFigures>()
-      const tree = stepTree(current.start, current.steps)
-      const targets = Object.values(current.steps).filter((s) => s.kind === 'call' && s.model).map((s) => stepTarget(table, s.model!))
-      const unready = targets.filter((t) => !t.ready).length
+      const { unavailable, callSteps } = report
       replace(body,
-        h('p', { class: unready ? 'warning-box' : 'muted', role: 'status' }, unready
-          ? `${unready} of ${targets.length} call steps cannot be called now: a call that reaches one answers 503 E_PIPELINE_STEP_UNAVAILABLE, naming it.`
-          : `All ${targets.length} call steps' models are ready.`),
-        h('ol', { class: 'pipeline-steps root', 'aria-label': `Steps of ${name}@${current.version}` }, nodeView(tree.root, table, figures)),
-        tree.unreached.length ? h('p', { class: 'muted small' }, 'Not reached from ', h('code', null, current.start), ': ', tree.unreached.join(', ')) : null,
-        scrape ? null : h('p', { class: 'muted small' }, 'The step figures could not be read from /metrics.'))
+        h('p', { class: unavailable ? 'warning-box' : 'muted', role: 'status' }, unavailable
+          ? `${unavailable} of ${callSteps} call steps cannot be called now: a call that reaches one answers 503 E_PIPELINE_STEP_UNAVAILABLE, naming it.`
+          : `All ${callSteps} call steps' models are ready.`),
+        h('ol', { class: 'pipeline-steps root', 'aria-label': `Steps of ${report.ref}` }, nodeView(report.tree)),
+        report.unreached.length ? h('p', { class: 'muted small' }, 'Not reached from ', h('code', null, report.start), ': ', report.unreached.join(', ')) : null)
     } catch (error) {
-      if (shown === current) replace(body, errorBox(error, 'Could not read the routing table', () => void load()))
+      if (shown === current) replace(body, errorBox(error, `Could not read the steps of ${name}@${current.version}`, () => void load()))
     }
   }
 
@@ -117,8 +105,8 @@ export function pipelineSection(name: string): { element: HTMLElement; show(vers
       const descriptor = await descriptorOfDigest(digest)
       if (asked !== key) return
       const runtime = descriptor.runtime
-      if (runtime.type !== 'pipeline' || !runtime.start || !runtime.steps) return decided('none')
-      shown = { version, start: runtime.start, steps: runtime.steps }
+      if (runtime.type !== 'pipeline') return decided('none')
+      shown = { version }
       decided('pipeline')
       replace(body, h('p', { class: 'muted' }, 'Loading the steps…'))
       await load()

@@ -1,0 +1,104 @@
+/**
+ * A pipeline version's steps report: the tree stepReport draws from a graph (a step reached twice,
+ * one no path reaches, an id that names no step), and, on a real `ferry serve` with
+ * test/fixtures/packages/pipeline-flow, GET /api/instances/:ref/steps and `ferry steps`: each call
+ * step's model as the gateway reaches it now (following a deploy), its calls and failures after
+ * real calls, an alias resolved by the CLI, and E_NOT_A_PIPELINE for a version that runs a process.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { Descriptor } from '../descriptors/descriptor.js'
+import { readPipelineSpec } from '../gateway/pipelines/pipeline-spec.js'
+import { stepReport, type StepNode, type StepReport } from '../gateway/pipelines/step-report.js'
+import { ferryPath } from '../packager/repo-root.js'
+import { runFerry } from './_helpers.js'
+import { startFerryServe } from './_serve-helpers.js'
+
+const FLOW = ferryPath('test', 'fixtures', 'packages', 'pipeline-flow')
+const STEP_MODEL = ferryPath('test', 'fixtures', 'packages', 'step-model')
+
+/** The tree as text: branch, id, `*` for a repeat, `?` for an id that names no step; children nested. */
+const shape = (node: StepNode): unknown => [`${node.branch === undefined ? '' : `${node.branch}:`}${node.id}${node.repeat ? '*' : ''}${node.kind === 'unknown' ? '?' : ''}`, ...node.children.map(shape)]
+
+test('the report follows the graph from its start: cases then default, a step reached twice given once, the rest listed', () => {
+  const descriptor = {
+    name: 'p', version: '1.0.0', api: { health: '/health', endpoints: [] },
+    runtime: {
+      type: 'pipeline', start: 'start',
+      steps: {
+        start: { kind: 'switch', on: '/request/body/kind', cases: { a: 'left', b: 'both' }, default: 'left' },
+        left: { kind: 'call', model: 'm', endpoint: 'POST /x', timeoutSeconds: 2 },
+        both: { kind: 'ensemble', steps: ['left', 'gone'] },
+        orphan: { kind: 'call', model: 'n@stable', endpoint: 'POST /y' },
+        other: { kind: 'sequence', steps: ['orphan'] },
+      },
+    },
+  } as unknown as Descriptor
+  const asked: string[] = []
+  const report = stepReport(readPipelineSpec(descriptor), 'p@1.0.0', (step) => {
+    asked.push(step.id)
+    return step.model === 'm' ? { ready: true, ref: 'm@1.0.0', reason: null } : { ready: false, ref: null, reason: 'no model "n"' }
+  }, new Map([['left', { calls: 3, failed: 1, p95Ms: 12 }]]))
+  assert.deepEqual(shape(report.tree), ['start', ['a:left'], ['b:both', ['left*'], ['gone?']], ['default:left*']])
+  assert.deepEqual(report.unreached, ['orphan', 'other'])
+  assert.deepEqual([report.callSteps, report.unavailable], [2, 1], 'an unreached call step still counts')
+  const left = report.tree.children[0]!
+  assert.deepEqual([left.model, left.endpoint, left.timeoutSeconds, left.target, left.figures], ['m@latest', 'POST /x', 2, { ready: true, ref: 'm@1.0.0', reason: null }, { calls: 3, failed: 1, p95Ms: 12 }])
+  assert.deepEqual(asked.sort(), ['left', 'orphan'], 'each call step is looked up once')
+  assert.equal(report.tree.hasDefault, true)
+})
+
+test('GET /api/instances/:ref/steps and ferry steps report what each step reaches and did', { timeout: 180_000 }, async (t) => {
+  const ferry = await startFerryServe(t, { args: ['--sandbox', 'none'] })
+  await ferry.deployFolder(FLOW)
+  const steps = async (ref: string) => (await (await ferry.api(`/api/instances/${encodeURIComponent(ref)}/steps`)).json()) as StepReport
+  const find = (node: StepNode, id: string): StepNode | undefined => (node.id === id && !node.repeat ? node : node.children.map((c) => find(c, id)).find(Boolean))
+
+  await t.test('before the steps\' model is deployed, every call step is unavailable, with the reason a call would get', async () => {
+    const report = await steps('flow@1.0.0')
+    assert.deepEqual([report.ref, report.start, report.callSteps, report.unavailable], ['flow@1.0.0', 'entry', 8, 8])
+    assert.match(find(report.tree, 'shout')!.target!.reason!, /no model "step-model"/)
+  })
+
+  await ferry.deployFolder(STEP_MODEL)
+
+  await t.test('after the deploy and real calls: one step left unavailable, and each step\'s calls and failures', async () => {
+    const run = async (mode: string) => (await fetch(`${ferry.url}/models/flow/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'a b c', mode }) })).status
+    assert.deepEqual([await run('count'), await run('count'), await run('fail')], [200, 200, 502])
+    const report = await steps('flow@1.0.0')
+    assert.equal(report.unavailable, 1)
+    assert.deepEqual(find(report.tree, 'shout')!.target, { ready: true, ref: 'step-model@1.0.0', reason: null })
+    assert.equal(find(report.tree, 'missing')!.target!.ready, false)
+    assert.deepEqual([find(report.tree, 'shout')!.figures!.calls, find(report.tree, 'shout')!.figures!.failed], [3, 0])
+    assert.deepEqual([find(report.tree, 'broken')!.figures!.calls, find(report.tree, 'broken')!.figures!.failed], [1, 1])
+    assert.ok(find(report.tree, 'counting')!.figures!.p95Ms! > 0)
+    assert.deepEqual(find(report.tree, 'words')!.figures, { calls: 0, failed: 0, p95Ms: null })
+  })
+
+  await t.test('ferry steps prints the tree, by alias too', async () => {
+    const alias = await runFerry(['alias', 'flow', 'stable', '1.0.0', '--gateway', ferry.url, '--token', ferry.token])
+    assert.equal(alias.code, 0, alias.stderr)
+    const printed = await runFerry(['steps', 'flow@stable', '--gateway', ferry.url, '--token', ferry.token])
+    assert.equal(printed.code, 0, printed.stderr)
+    const out = printed.stdout
+    assert.match(out, /^flow@1\.0\.0: 1 of 8 call steps cannot be called now/m)
+    assert.match(out, /^entry {2}switch on \/request\/path$/m)
+    assert.match(out, /^ {2}otherwise → main {2}sequence \(one after another\)$/m)
+    assert.match(out, /^ {4}1\. shout {2}call {2}step-model@1\.0\.0 POST \/upper\n {8}→ step-model@1\.0\.0 ready · 3 calls, 0 failed, p95 [\d.]+ ms$/m)
+    assert.match(out, /^ {6}when "absent" → missing {2}call {2}not-deployed@latest POST \/predict\n {10}→ UNAVAILABLE: no model "not-deployed".* · not called yet$/m)
+    const json = JSON.parse((await runFerry(['steps', 'flow', '--json', '--gateway', ferry.url, '--token', ferry.token])).stdout) as StepReport
+    assert.equal(json.ref, 'flow@1.0.0')
+  })
+
+  await t.test('a version that runs a process has no steps: E_NOT_A_PIPELINE, from the API and the CLI', async () => {
+    const res = await ferry.api('/api/instances/step-model@1.0.0/steps')
+    assert.equal(res.status, 404)
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'E_NOT_A_PIPELINE')
+    const printed = await runFerry(['steps', 'step-model', '--gateway', ferry.url, '--token', ferry.token])
+    assert.notEqual(printed.code, 0)
+    assert.match(printed.stderr, /E_NOT_A_PIPELINE: step-model@1\.0\.0 is not a pipeline/)
+    const unknown = await runFerry(['steps', 'flow@nightly', '--gateway', ferry.url, '--token', ferry.token])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /flow has no alias nightly; its aliases: latest, stable/)
+  })
+})
