@@ -105,9 +105,12 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
 
   api.get('/instances', (c) => c.json(deployer.list()))
   api.get('/instances/:ref', (c) => c.json(deployer.get(c.req.param('ref'))))
-  // A pipeline version's steps graph: what each call step reaches now and what each has done (gateway/pipelines/step-report.ts).
+  // A pipeline version's steps graph: what each call step reaches now and what each has done
+  // (gateway/pipelines/step-report.ts). `:ref` is name, name@version or name@alias.
   api.get('/instances/:ref/steps', (c) => {
-    const { ref, name, version } = deployer.get(c.req.param('ref'))
+    const target = c.req.param('ref')
+    const at = target.indexOf('@')
+    const { ref, name, version } = deployer.resolveTarget(at === -1 ? target : target.slice(0, at), at === -1 ? 'latest' : target.slice(at + 1))
     const report = options.pipelineSteps?.(name, version)
     if (!report) throw createGatewayError('E_NOT_A_PIPELINE', `${ref} is not a pipeline: it runs a process and has no steps`, { details: { ref } })
     return c.json(report)

@@ -4,12 +4,9 @@
  * endpoint it calls, the version that reaches now (or why it cannot be called: a call reaching it
  * answers 503), and its calls, failures and p95 since the server started.
  */
-import { UsageError } from '../../../packager/ferry-error.js'
 import type { StepNode, StepReport } from '../../pipelines/step-report.js'
 import { CLIENT_OPTIONS, createApiClient } from '../_client.js'
 import { defineCommand } from '../command.js'
-
-const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/
 
 const KIND: Record<StepNode['kind'], string> = { call: 'call', sequence: 'sequence (one after another)', ensemble: 'ensemble (in parallel)', switch: 'switch', unknown: 'no step has this id' }
 
@@ -35,21 +32,8 @@ export default defineCommand<StepReport>({
   options: { ...CLIENT_OPTIONS },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }, context) {
-    const target = positionals[0]!
-    const at = target.indexOf('@')
-    const name = at === -1 ? target : target.slice(0, at)
-    const selector = at === -1 ? 'latest' : target.slice(at + 1)
-    if (!name || !selector) throw new UsageError(`"${target}" is not a model, name@version or name@alias`)
-    const client = createApiClient(values, context)
-    let version = selector
-    if (!SEMVER.test(selector)) {
-      const models = await client.call<Array<{ name: string; aliases: Record<string, string> }>>('GET', '/models')
-      const model = models.find((m) => m.name === name)
-      const aliased = model?.aliases[selector]
-      if (!aliased) throw new UsageError(model ? `${name} has no alias ${selector}; its aliases: ${Object.keys(model.aliases).join(', ') || 'none'}` : `no model ${name}; models: ${models.map((m) => m.name).join(', ') || 'none'}`)
-      version = aliased
-    }
-    return { result: await client.call<StepReport>('GET', `/instances/${encodeURIComponent(`${name}@${version}`)}/steps`) }
+    // The server resolves a name (its latest) or an alias, and names what exists when it cannot.
+    return { result: await createApiClient(values, context).call<StepReport>('GET', `/instances/${encodeURIComponent(positionals[0]!)}/steps`) }
   },
   render(report) {
     const summary = report.unavailable === 0 ? `all ${report.callSteps} call steps can be called` : `${report.unavailable} of ${report.callSteps} call steps cannot be called now: a call reaching one answers 503 E_PIPELINE_STEP_UNAVAILABLE`
