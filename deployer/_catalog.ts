@@ -5,6 +5,7 @@
 import semver from 'semver'
 import type { Descriptor } from '../descriptors/descriptor.js'
 import { modelNotFound, versionNotFound } from './errors.js'
+import { isPipeline } from './pipeline/pipeline-version.js'
 import type { Instance } from './supervisor/instance.js'
 import type { ReplicaStatus } from './supervisor/replica.js'
 import type { SandboxInfo } from './sandbox/version-sandbox.js'
@@ -30,6 +31,8 @@ export interface InstanceInfo {
   alreadyRunning?: 'none' | 'rescaled'
   /** How the version runs: sandboxed or not, its user, and its limits with how each is enforced. */
   sandbox?: SandboxInfo
+  /** Set for a pipeline: it runs in the gateway, with no process and so no replicas. */
+  pipeline?: true
 }
 
 export interface ModelInfo {
@@ -62,6 +65,7 @@ export function describeVersion(state: StateStore, live: Instance | undefined, v
     aliases: state.listAliases(version.name).filter((a) => a.version === version.version).map((a) => a.alias).sort(),
     replicas: live?.replicaStatuses ?? [], replicaCount: version.replicas,
     description: (pkg?.descriptor as Descriptor | undefined)?.description ?? null,
+    ...(isPipeline(pkg?.descriptor as Descriptor | undefined) ? { pipeline: true as const } : {}),
   }
 }
 

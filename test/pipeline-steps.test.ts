@@ -90,6 +90,14 @@ test('GET /api/instances/:ref/steps and ferry steps report what each step reache
     assert.equal(json.ref, 'flow@1.0.0')
   })
 
+  await t.test('ferry ps and the API say a pipeline runs in the gateway, not in replicas', async () => {
+    assert.equal(((await (await ferry.api('/api/instances/flow@1.0.0')).json()) as { pipeline?: boolean }).pipeline, true)
+    assert.equal(((await (await ferry.api('/api/instances/step-model@1.0.0')).json()) as { pipeline?: boolean }).pipeline, undefined)
+    const ps = await runFerry(['ps', '--gateway', ferry.url, '--token', ferry.token])
+    assert.match(ps.stdout, /^flow@1\.0\.0\s+ready\s+latest,stable\s+pipeline\s+-/m)
+    assert.match(ps.stdout, /^step-model@1\.0\.0\s+ready\s+latest\s+1\/1\s+\d+/m)
+  })
+
   await t.test('a version that runs a process has no steps: E_NOT_A_PIPELINE, from the API and the CLI', async () => {
     const res = await ferry.api('/api/instances/step-model@1.0.0/steps')
     assert.equal(res.status, 404)

@@ -24,6 +24,8 @@ test('a pipeline\'s page shows its steps, the models they reach and what each st
     const step = (id: string) => section.locator(`li.pipeline-step[data-step="${id}"]`).first()
     await section.getByText('8 of 8 call steps cannot be called now').waitFor()
     assert.equal(await section.getAttribute('data-shows'), 'pipeline')
+    const versions = page.locator('section', { has: page.locator('#versions-heading') })
+    assert.equal(await versions.locator('td[data-label="Replicas"]').first().innerText(), 'pipeline', 'a pipeline has no replicas to count')
 
     // The tree follows the graph: entry's switch picks describe or main; main runs shout, then route's switch; "both" is an ensemble.
     const childrenOf = (id: string) => step(id).locator(':scope > ol > li.pipeline-step').evaluateAll((items) => items.map((i) => i.getAttribute('data-step')))

@@ -33,6 +33,8 @@ export interface InstanceInfo {
   requestedVersion?: string
   /** A deploy of a version that was running already: 'none' (nothing changed) or 'rescaled'. */
   alreadyRunning?: 'none' | 'rescaled'
+  /** A pipeline: it runs in the gateway, with no replicas. */
+  pipeline?: true
 }
 
 export interface ModelInfo {

@@ -18,7 +18,7 @@ export default defineCommand<Array<InstanceInfo & { signer: SignerView | null }>
   render(list) {
     if (list.length === 0) return 'no versions deployed'
     const signedBy = (s: SignerView | null) => (s ? `${s.name ?? s.keyId}${s.trust === 'trusted' ? '' : ` (${s.trust === 'removed' ? 'key removed' : 'untrusted'})`}` : 'unsigned')
-    const rows = list.map((i) => [i.ref, i.state, i.aliases.join(',') || '-', `${i.replicas.filter((r) => r.state === 'ready').length}/${i.replicaCount}`, i.replicas.map((r) => r.port ?? '-').join(',') || '-', signedBy(i.signer)])
+    const rows = list.map((i) => [i.ref, i.state, i.aliases.join(',') || '-', i.pipeline ? 'pipeline' : `${i.replicas.filter((r) => r.state === 'ready').length}/${i.replicaCount}`, i.replicas.map((r) => r.port ?? '-').join(',') || '-', signedBy(i.signer)])
     const table = [['VERSION', 'STATE', 'ALIASES', 'READY', 'PORTS', 'SIGNED BY'], ...rows]
     const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => String(r[c]).length)))
     return table.map((r) => r.map((cell, c) => String(cell).padEnd(widths[c]!)).join('  ').trimEnd()).join('\n')

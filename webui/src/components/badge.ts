@@ -1,5 +1,6 @@
-/** A version's state as a coloured badge (colour is never the only cue: the word is there). */
+/** A version's state as a coloured badge (colour is never the only cue: the word is there), its aliases as chips, its replicas as text. */
 import { h } from '../dom.js'
+import type { InstanceInfo } from '../types.js'
 
 const TONE: Record<string, string> = {
   ready: 'ok', installing: 'busy', starting: 'busy', restarting: 'busy', stopping: 'busy',
@@ -9,6 +10,11 @@ const TONE: Record<string, string> = {
 
 export function stateBadge(state: string, reason?: string | null): HTMLElement {
   return h('span', { class: `badge ${TONE[state] ?? 'idle'}`, title: reason ?? null, 'data-state': state }, state)
+}
+
+/** Ready of all replicas ("1/2"), or for a pipeline, which has none, where it runs. */
+export function replicasText(instance: Pick<InstanceInfo, 'replicas' | 'replicaCount' | 'pipeline'>): string {
+  return instance.pipeline ? 'pipeline' : `${instance.replicas.filter((r) => r.state === 'ready').length}/${instance.replicaCount}`
 }
 
 export function aliasChips(aliases: string[]): HTMLElement {

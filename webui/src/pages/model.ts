@@ -7,7 +7,7 @@
  */
 import { api, seg } from '../api.js'
 import { aliasEditor } from '../components/alias-editor.js'
-import { aliasChips, stateBadge } from '../components/badge.js'
+import { aliasChips, replicasText, stateBadge } from '../components/badge.js'
 import { callSnippetsSection } from '../components/call-snippets.js'
 import { confirmDialog } from '../components/confirm-dialog.js'
 import { predictionHistory } from '../components/history.js'
@@ -80,7 +80,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
       { label: 'Version', cell: (v) => h('strong', null, v.version) },
       { label: 'State', cell: (v) => [stateBadge(v.state, v.reason), v.reason && v.state !== 'ready' ? h('small', { class: 'muted block' }, v.reason) : null] },
       { label: 'Aliases', cell: (v) => aliasChips(v.aliases) },
-      { label: 'Replicas', kind: 'num', cell: (v) => `${v.replicas.filter((r) => r.state === 'ready').length}/${v.replicaCount}` },
+      { label: 'Replicas', kind: 'num', cell: (v) => replicasText(v) },
       { label: 'Since', cell: (v) => formatTime(v.since) },
       { label: 'Signed by', cell: (v) => (signers.has(v.digest) ? signerBadge(signers.get(v.digest)) : '…') },
       { label: 'Actions', kind: 'actions', cell: (v) => versionActions(v) },

@@ -3,7 +3,7 @@
  * requests/s and p95 latency /metrics shows for it. Updates live: the list on every event from
  * /api/events, the traffic from a scrape every few seconds.
  */
-import { aliasChips, stateBadge } from '../components/badge.js'
+import { aliasChips, replicasText, stateBadge } from '../components/badge.js'
 import { errorBox } from '../components/notice.js'
 import { dataTable } from '../components/table.js'
 import { createTrafficSparklines } from '../components/traffic-sparklines.js'
@@ -65,7 +65,7 @@ export function renderOverview(main: HTMLElement): Cleanup {
       { label: 'Version', cell: (i) => h('a', { href: `${href('models', i.name)}?version=${encodeURIComponent(i.version)}` }, i.version) },
       { label: 'State', cell: (i) => stateBadge(i.state, i.reason) },
       { label: 'Aliases', cell: (i) => aliasChips(i.aliases) },
-      { label: 'Replicas', kind: 'num', cell: (i) => `${i.replicas.filter((r) => r.state === 'ready').length}/${i.replicaCount}` },
+      { label: 'Replicas', kind: 'num', cell: (i) => replicasText(i) },
       { label: 'Uptime', kind: 'num', cell: uptime },
       { label: 'Restarts', kind: 'num', cell: (i) => String(i.replicas.reduce((n, r) => n + r.restarts, 0)) },
       { label: 'Requests/s', kind: 'num', cell: (i) => formatRate(traffic.get(i.ref)?.requestsPerSecond ?? (previous ? 0 : null)) },
