@@ -40,12 +40,12 @@ export function formatHeader(name: string, type: MetricType, help: string): stri
   return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`
 }
 
-/** A stable key for a label set (the values in label order), also used to sort series. */
 /** True when `labels` has every label of `match`, with its value. */
 function includes(labels: Labels, match: Labels): boolean {
   return Object.entries(match).every(([label, value]) => labels[label] === value)
 }
 
+/** A stable key for a label set (the values in label order), also used to sort series. */
 function keyOf(labels: Labels): string {
   return JSON.stringify(Object.values(labels))
 }
@@ -81,7 +81,7 @@ export class ValueFamily {
   /** Drops every series whose labels include all of `match`. */
   delete(match: Labels): void {
     for (const [key, series] of this.#series) {
-      if (Object.entries(match).every(([label, value]) => series.labels[label] === value)) this.#series.delete(key)
+      if (includes(series.labels, match)) this.#series.delete(key)
     }
   }
 

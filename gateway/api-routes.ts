@@ -7,7 +7,7 @@ import { extname } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { Hono } from 'hono'
-import type { Deployer } from '../deployer/index.js'
+import { parseRef, type Deployer } from '../deployer/index.js'
 import { hashToken } from './admin-token.js'
 import { readJsonBody } from './_json-body.js'
 import { readMultipartFile } from './_multipart-upload.js'
@@ -108,11 +108,10 @@ export function createApiRoutes(deployer: Deployer, maxUploadBytes: number, sign
   // A pipeline version's steps graph: what each call step reaches now and what each has done
   // (gateway/pipelines/step-report.ts). `:ref` is name, name@version or name@alias.
   api.get('/instances/:ref/steps', (c) => {
-    const target = c.req.param('ref')
-    const at = target.indexOf('@')
-    const { ref, name, version } = deployer.resolveTarget(at === -1 ? target : target.slice(0, at), at === -1 ? 'latest' : target.slice(at + 1))
+    const asked = parseRef(c.req.param('ref'))
+    const { ref, name, version } = deployer.resolveTarget(asked.name, asked.version ?? 'latest')
     const report = options.pipelineSteps?.(name, version)
-    if (!report) throw createGatewayError('E_NOT_A_PIPELINE', `${ref} is not a pipeline: it runs a process and has no steps`, { details: { ref } })
+    if (!report) throw createGatewayError('E_NOT_A_PIPELINE', `${ref} has no steps: it is not a pipeline`, { details: { ref } })
     return c.json(report)
   })
   api.post('/instances/:ref/stop', async (c) => c.json(await deployer.stop(c.req.param('ref'), { force: queryFlag(c, 'force') })))

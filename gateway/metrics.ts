@@ -52,8 +52,8 @@ export interface Metrics {
   removeInstance(model: string, version: string): void
   /** ferry_instance_restarts_total{model,version}. */
   recordRestart(model: string, version: string): void
-  /** One step of a pipeline call: ferry_pipeline_steps_total{pipeline,version,step,model,status} and ferry_pipeline_step_duration_seconds{pipeline,version,step}. */
-  recordPipelineStep(r: { pipeline: string; version: string; step: string; model: string; status: number; durationSeconds: number }): void
+  /** One step of a pipeline call: ferry_pipeline_steps_total{pipeline,version,step,model,status} and, unless `durationSeconds` is null (the step's model could not be called), ferry_pipeline_step_duration_seconds{pipeline,version,step}. */
+  recordPipelineStep(r: { pipeline: string; version: string; step: string; model: string; status: number; durationSeconds: number | null }): void
   /** What each step of one pipeline version has done since the gateway started (its calls, those answered with no 1xx–3xx status, their p95). */
   pipelineStepFigures(pipeline: string, version: string): Map<string, PipelineStepFigures>
   /** Every family in the text exposition format 0.0.4 (serve with PROMETHEUS_CONTENT_TYPE). */
@@ -134,7 +134,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordPipelineStep({ pipeline, version, step, model, status, durationSeconds }) {
       pipelineSteps.add({ pipeline, version, step, model, status: String(status) })
-      pipelineStepDurations.observe({ pipeline, version, step }, durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
+      if (durationSeconds !== null) pipelineStepDurations.observe({ pipeline, version, step }, durationSeconds >= 0 && Number.isFinite(durationSeconds) ? durationSeconds : 0)
     },
     pipelineStepFigures(pipeline, version) {
       const figures = new Map<string, PipelineStepFigures>()

@@ -10,6 +10,7 @@ import { test } from 'node:test'
 import type { Descriptor } from '../descriptors/descriptor.js'
 import { readPipelineSpec } from '../gateway/pipelines/pipeline-spec.js'
 import { stepReport, type StepNode, type StepReport } from '../gateway/pipelines/step-report.js'
+import { createMetrics } from '../gateway/metrics.js'
 import { ferryPath } from '../packager/repo-root.js'
 import { runFerry } from './_helpers.js'
 import { startFerryServe } from './_serve-helpers.js'
@@ -35,7 +36,8 @@ test('the report follows the graph from its start: cases then default, a step re
     },
   } as unknown as Descriptor
   const asked: string[] = []
-  const report = stepReport(readPipelineSpec(descriptor), 'p@1.0.0', (step) => {
+  const served = { ready: true, ref: 'p@1.0.0', reason: null }
+  const report = stepReport(readPipelineSpec(descriptor), 'p@1.0.0', served, (step) => {
     asked.push(step.id)
     return step.model === 'm' ? { ready: true, ref: 'm@1.0.0', reason: null } : { ready: false, ref: null, reason: 'no model "n"' }
   }, new Map([['left', { calls: 3, failed: 1, p95Ms: 12 }]]))
@@ -46,6 +48,28 @@ test('the report follows the graph from its start: cases then default, a step re
   assert.deepEqual([left.model, left.endpoint, left.timeoutSeconds, left.target, left.figures], ['m@latest', 'POST /x', 2, { ready: true, ref: 'm@1.0.0', reason: null }, { calls: 3, failed: 1, p95Ms: 12 }])
   assert.deepEqual(asked.sort(), ['left', 'orphan'], 'each call step is looked up once')
   assert.equal(report.tree.hasDefault, true)
+  assert.deepEqual(report.served, served)
+})
+
+test('a pipeline step\'s figures: calls, failures (no answer, 4xx, 5xx) and p95 of its answered calls, per version', (t) => {
+  const metrics = createMetrics()
+  t.after(() => metrics.close())
+  const step = (status: number, durationSeconds: number | null, version = '1.0.0') => metrics.recordPipelineStep({ pipeline: 'p', version, step: 'ocr', model: 'ocr@latest', status, durationSeconds })
+  for (let i = 0; i < 19; i++) step(200, 0.003)
+  step(204, 0.3)
+  step(404, 0.003)
+  step(503, null) // its model could not be called: counted, not timed
+  step(0, 12)
+  step(200, 0.003, '2.0.0')
+  const figures = metrics.pipelineStepFigures('p', '1.0.0').get('ocr')!
+  assert.deepEqual([figures.calls, figures.failed], [23, 3])
+  // 22 timed calls: 20 of 3 ms (the 0.005 s bucket), one of 300 ms, one beyond the last bound (10 s).
+  // Rank 0.95 × 22 = 20.9 falls in the 0.25–0.5 s bucket holding the 300 ms call: 250 + 250 × 0.9 = 475 ms.
+  assert.ok(Math.abs(figures.p95Ms! - 475) < 1e-6, `p95 ${figures.p95Ms} ms`)
+  const other = metrics.pipelineStepFigures('p', '2.0.0').get('ocr')!
+  assert.deepEqual([other.calls, other.failed], [1, 0], 'another version is kept apart')
+  assert.ok(Math.abs(other.p95Ms! - 4.75) < 1e-9, `p95 ${other.p95Ms} ms`)
+  assert.equal(metrics.pipelineStepFigures('p', '3.0.0').size, 0)
 })
 
 test('GET /api/instances/:ref/steps and ferry steps report what each step reaches and did', { timeout: 180_000 }, async (t) => {
@@ -90,6 +114,20 @@ test('GET /api/instances/:ref/steps and ferry steps report what each step reache
     assert.equal(json.ref, 'flow@1.0.0')
   })
 
+  await t.test('a stopped pipeline says it is not served, whatever its steps', async () => {
+    const stopped = await runFerry(['stop', 'flow@1.0.0', '--force', '--gateway', ferry.url, '--token', ferry.token])
+    assert.equal(stopped.code, 0, stopped.stderr)
+    const report = await steps('flow@1.0.0')
+    assert.equal(report.served.ready, false)
+    assert.match(report.served.reason!, /not ready/)
+    const printed = await runFerry(['steps', 'flow@1.0.0', '--gateway', ferry.url, '--token', ferry.token])
+    assert.match(printed.stdout, /^flow@1\.0\.0: NOT SERVED: flow@1\.0\.0 is not ready/m)
+    assert.equal((await fetch(`${ferry.url}/models/flow@1.0.0/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"a","mode":"count"}' })).status, 503, 'as a call finds it')
+    const started = await runFerry(['start', 'flow@1.0.0', '--gateway', ferry.url, '--token', ferry.token])
+    assert.equal(started.code, 0, started.stderr)
+    assert.equal((await steps('flow@1.0.0')).served.ready, true)
+  })
+
   await t.test('ferry ps and the API say a pipeline runs in the gateway, not in replicas', async () => {
     assert.equal(((await (await ferry.api('/api/instances/flow@1.0.0')).json()) as { pipeline?: boolean }).pipeline, true)
     assert.equal(((await (await ferry.api('/api/instances/step-model@1.0.0')).json()) as { pipeline?: boolean }).pipeline, undefined)
@@ -104,7 +142,12 @@ test('GET /api/instances/:ref/steps and ferry steps report what each step reache
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'E_NOT_A_PIPELINE')
     const printed = await runFerry(['steps', 'step-model', '--gateway', ferry.url, '--token', ferry.token])
     assert.notEqual(printed.code, 0)
-    assert.match(printed.stderr, /E_NOT_A_PIPELINE: step-model@1\.0\.0 is not a pipeline/)
+    assert.match(printed.stderr, /E_NOT_A_PIPELINE: step-model@1\.0\.0 has no steps: it is not a pipeline/)
+    for (const bad of ['flow@', '@x', 'a@b@c', 'Flow']) {
+      const refused = await ferry.api(`/api/instances/${encodeURIComponent(bad)}/steps`)
+      assert.equal(refused.status, 400, bad)
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'E_REF_INVALID', bad)
+    }
     const unknown = await runFerry(['steps', 'flow@nightly', '--gateway', ferry.url, '--token', ferry.token])
     assert.notEqual(unknown.code, 0)
     assert.match(unknown.stderr, /E_VERSION_NOT_FOUND/)

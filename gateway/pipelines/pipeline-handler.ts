@@ -20,6 +20,7 @@ import type { ProxyRecord } from '../proxy/model-proxy.js'
 import { parseModelPath } from '../proxy/_path.js'
 import { MAX_MIRROR_BYTES } from '../proxy/_mirror.js'
 import { pickRequestId } from '../proxy/_headers.js'
+import { isPipeline } from '../../deployer/index.js'
 import { checkInferenceToken, lookupRoute, type RoutingTable } from '../routing/index.js'
 import type { RunStore } from '../run-store.js'
 import { readPipelineRequest } from './_request-input.js'
@@ -78,7 +79,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
     const key = `${name}@${version}`
     if (!specs.has(key)) {
       const descriptor = options.descriptorOf(name, version)
-      specs.set(key, descriptor?.runtime.type === 'pipeline' ? readPipelineSpec(descriptor) : undefined)
+      specs.set(key, descriptor && isPipeline(descriptor) ? readPipelineSpec(descriptor) : undefined)
     }
     return specs.get(key)
   }
@@ -125,7 +126,8 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
           spec, ref, request, requestId, authorization: req.headers.authorization, caller: options.caller, context,
           onStep: (entry) => {
             trace.push(entry)
-            if (recorded) options.metrics.recordPipelineStep({ pipeline: name, version, step: entry.step, model: entry.model, status: entry.status, durationSeconds: entry.durationMs / 1000 })
+            // A step whose model could not be called took no time worth a latency figure: it is counted, not timed.
+            if (recorded) options.metrics.recordPipelineStep({ pipeline: name, version, step: entry.step, model: entry.model, status: entry.status, durationSeconds: entry.code === 'E_PIPELINE_STEP_UNAVAILABLE' ? null : entry.durationMs / 1000 })
           },
         })
         output = result.output
@@ -176,8 +178,13 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
 
   return {
     report(name, version) {
-      const spec = specOf(options.table(), name, version)
-      return spec ? stepReport(spec, `${name}@${version}`, (step) => options.caller.readiness(step), options.metrics.pipelineStepFigures(name, version)) : undefined
+      const table = options.table()
+      const spec = specOf(table, name, version)
+      if (!spec) return undefined
+      const ref = `${name}@${version}`
+      const route = Object.hasOwn(table.models, name) ? table.models[name]!.versions[version] : undefined
+      const served = route && route.gatewayPaths.length > 0 ? { ready: true, ref, reason: null } : { ready: false, ref, reason: `${ref} is not ready (stopped, failed or starting): calls to it answer 503` }
+      return stepReport(spec, ref, served, (step) => options.caller.readiness(step), options.metrics.pipelineStepFigures(name, version))
     },
     handle(req, res) {
       const table = options.table()

@@ -36,6 +36,8 @@ export interface StepNode {
 
 export interface StepReport {
   ref: string
+  /** Whether the gateway answers calls to this version now (a stopped or failed one answers 503 whatever its steps). */
+  served: StepTarget
   start: string
   /** Call steps in the whole graph, and how many of them cannot be called now. */
   callSteps: number
@@ -53,9 +55,9 @@ function childrenOf(step: Step): Array<{ id: string; branch?: string }> {
 }
 
 /**
- * @example stepReport(spec, 'docflow@1.0.0', (s) => caller.readiness(s), metrics.pipelineStepFigures('docflow', '1.0.0')).tree.children.map((c) => c.id) // ['ocr', 'classify']
+ * @example stepReport(spec, 'docflow@1.0.0', served, (s) => caller.readiness(s), metrics.pipelineStepFigures('docflow', '1.0.0')).tree.children.map((c) => c.id) // ['ocr', 'classify']
  */
-export function stepReport(spec: PipelineSpec, ref: string, readiness: (step: CallStep) => StepTarget, figures: ReadonlyMap<string, PipelineStepFigures>): StepReport {
+export function stepReport(spec: PipelineSpec, ref: string, served: StepTarget, readiness: (step: CallStep) => StepTarget, figures: ReadonlyMap<string, PipelineStepFigures>): StepReport {
   const drawn = new Set<string>()
   const targets = new Map<string, StepTarget>()
   const targetOf = (step: CallStep) => {
@@ -81,7 +83,7 @@ export function stepReport(spec: PipelineSpec, ref: string, readiness: (step: Ca
   const tree = build(spec.start, undefined)
   const calls = [...spec.steps.values()].filter((s): s is CallStep => s.kind === 'call')
   return {
-    ref, start: spec.start, tree,
+    ref, served, start: spec.start, tree,
     callSteps: calls.length,
     unavailable: calls.filter((s) => !targetOf(s).ready).length,
     unreached: [...spec.steps.keys()].filter((id) => !drawn.has(id)).sort(),

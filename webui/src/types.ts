@@ -173,7 +173,7 @@ export interface PipelineStepNode {
 }
 
 /** GET /api/instances/:ref/steps: a pipeline version's steps graph, what each call step reaches now and has done. */
-export interface PipelineSteps { ref: string; start: string; callSteps: number; unavailable: number; tree: PipelineStepNode; unreached: string[] }
+export interface PipelineSteps { ref: string; served: { ready: boolean; reason: string | null }; start: string; callSteps: number; unavailable: number; tree: PipelineStepNode; unreached: string[] }
 
 /** One validation problem (packager/problem.ts), as details.errors of E_PACKAGE_INVALID. */
 export interface Problem {

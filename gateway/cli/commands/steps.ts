@@ -36,8 +36,9 @@ export default defineCommand<StepReport>({
     return { result: await createApiClient(values, context).call<StepReport>('GET', `/instances/${encodeURIComponent(positionals[0]!)}/steps`) }
   },
   render(report) {
-    const summary = report.unavailable === 0 ? `all ${report.callSteps} call steps can be called` : `${report.unavailable} of ${report.callSteps} call steps cannot be called now: a call reaching one answers 503 E_PIPELINE_STEP_UNAVAILABLE`
-    const out = [`${report.ref}: ${summary}`]
+    const steps = `${report.callSteps} call step${report.callSteps === 1 ? '' : 's'}`
+    const summary = report.unavailable === 0 ? (report.callSteps === 1 ? 'its call step can be called' : `all ${steps} can be called`) : `${report.unavailable} of ${steps} cannot be called now: a call reaching one answers 503 E_PIPELINE_STEP_UNAVAILABLE`
+    const out = [report.served.ready ? `${report.ref}: ${summary}` : `${report.ref}: NOT SERVED: ${report.served.reason}; ${summary}`]
     lines(report.tree, 0, undefined, out)
     if (report.unreached.length > 0) out.push(`not reached from ${report.start}: ${report.unreached.join(', ')}`)
     return out.join('\n')

@@ -92,7 +92,7 @@ export function renderModel(main: HTMLElement, route: Route): Cleanup {
     }
     const shown = selected || versions.find((v) => v.aliases.includes('latest'))?.version || versions[versions.length - 1]?.version || ''
     apiSection.show(shown)
-    pipeline.show(shown, versions.find((v) => v.version === shown)?.digest)
+    pipeline.show(versions.find((v) => v.version === shown))
     snippets.show(shown, tokenRequired)
   }
 

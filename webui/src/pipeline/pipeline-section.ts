@@ -8,11 +8,10 @@
 import { api, seg } from '../api.js'
 import { stateBadge } from '../components/badge.js'
 import { errorBox } from '../components/notice.js'
-import { descriptorOfDigest } from '../descriptor.js'
 import { h, replace, type Child } from '../dom.js'
 import { formatMs } from '../format.js'
 import { href } from '../router.js'
-import type { PipelineStepNode, PipelineSteps } from '../types.js'
+import type { InstanceInfo, PipelineStepNode, PipelineSteps } from '../types.js'
 
 /** The steps are read again at most this often while events arrive. */
 const REFRESH_MS = 2000
@@ -48,7 +47,7 @@ function nodeView(node: PipelineStepNode): HTMLElement {
   return item
 }
 
-export function pipelineSection(name: string): { element: HTMLElement; show(version: string, digest: string | undefined): void; close(): void } {
+export function pipelineSection(name: string): { element: HTMLElement; show(instance: InstanceInfo | undefined): void; close(): void } {
   const body = h('div', null)
   const refresh = h('button', { type: 'button', class: 'small' }, 'Refresh')
   const element = h('section', { 'aria-labelledby': 'pipeline-heading', hidden: true },
@@ -56,26 +55,29 @@ export function pipelineSection(name: string): { element: HTMLElement; show(vers
     h('p', { class: 'muted' }, 'Its steps as the gateway runs them: each call step with the version of the model it reaches now, and what the step has done since the server started.'),
     body)
   let shown: { version: string } | undefined
-  let asked = ''
   let loadedAt = 0
+  /** Only the newest read is drawn: an older one that ends later is dropped. */
+  let reads = 0
   let timer: ReturnType<typeof setTimeout> | undefined
 
   async function load(): Promise<void> {
     if (!shown) return
     const current = shown
+    const read = ++reads
     loadedAt = Date.now()
     try {
       const report = await api.get<PipelineSteps>(`/instances/${seg(`${name}@${current.version}`)}/steps`)
-      if (shown !== current) return
-      const { unavailable, callSteps } = report
+      if (shown !== current || read !== reads) return
+      const { unavailable, callSteps, served } = report
       replace(body,
+        served.ready ? null : h('p', { class: 'warning-box', role: 'alert' }, `${report.ref} is not served now: ${served.reason ?? 'it is not ready'}.`),
         h('p', { class: unavailable ? 'warning-box' : 'muted', role: 'status' }, unavailable
           ? `${unavailable} of ${callSteps} call steps cannot be called now: a call that reaches one answers 503 E_PIPELINE_STEP_UNAVAILABLE, naming it.`
           : `All ${callSteps} call steps' models are ready.`),
         h('ol', { class: 'pipeline-steps root', 'aria-label': `Steps of ${report.ref}` }, nodeView(report.tree)),
         report.unreached.length ? h('p', { class: 'muted small' }, 'Not reached from ', h('code', null, report.start), ': ', report.unreached.join(', ')) : null)
     } catch (error) {
-      if (shown === current) replace(body, errorBox(error, `Could not read the steps of ${name}@${current.version}`, () => void load()))
+      if (shown === current && read === reads) replace(body, errorBox(error, `Could not read the steps of ${name}@${current.version}`, () => void load()))
     }
   }
 
@@ -88,34 +90,24 @@ export function pipelineSection(name: string): { element: HTMLElement; show(vers
 
   refresh.addEventListener('click', () => void load())
 
-  /** Shows the section for a pipeline (or an error), hides it otherwise; `data-shows` says what a version's descriptor decided (none yet: no version). */
-  function decided(shows: 'pipeline' | 'none' | 'error' | undefined): void {
+  /** Shows the section for a pipeline, hides it otherwise; `data-shows` says which was decided for the version shown (none yet: no version). */
+  function decided(shows: 'pipeline' | 'none' | undefined): void {
     element.hidden = shows === undefined || shows === 'none'
     if (shows) element.dataset['shows'] = shows
     else delete element.dataset['shows']
   }
 
-  async function show(version: string, digest: string | undefined): Promise<void> {
-    const key = `${version} ${digest ?? ''}`
-    if (key === asked) return schedule()
-    asked = key
+  /** The version the model page shows; called on every change of the instance list. */
+  function show(instance: InstanceInfo | undefined): void {
+    if (instance && shown?.version === instance.version) return schedule()
     shown = undefined
-    if (!version || !digest) return decided(undefined)
-    try {
-      const descriptor = await descriptorOfDigest(digest)
-      if (asked !== key) return
-      const runtime = descriptor.runtime
-      if (runtime.type !== 'pipeline') return decided('none')
-      shown = { version }
-      decided('pipeline')
-      replace(body, h('p', { class: 'muted' }, 'Loading the steps…'))
-      await load()
-    } catch (error) {
-      if (asked !== key) return
-      decided('error')
-      replace(body, errorBox(error, `Could not read the descriptor of ${name}@${version}`))
-    }
+    if (!instance) return decided(undefined)
+    if (!instance.pipeline) return decided('none')
+    shown = { version: instance.version }
+    decided('pipeline')
+    replace(body, h('p', { class: 'muted' }, 'Loading the steps…'))
+    void load()
   }
 
-  return { element, show: (version, digest) => void show(version, digest), close: () => clearTimeout(timer) }
+  return { element, show, close: () => clearTimeout(timer) }
 }
