@@ -36,8 +36,12 @@ export function trackDeploy(ref: string, name: string, options: TrackOptions = {
   /** The furthest step the version reached in this deploy (-1: none yet). */
   let reached = -1
   let failed = false
-  /** A state event of this deploy arrived: until then a "failed" in the instance list is the previous deploy's. */
-  let sawEvent = false
+  /**
+   * This deploy's own "failed" state event arrived: until then a "failed" in the instance list is
+   * the previous deploy's (the list can lag behind the events: a page's cached list still says
+   * failed after this deploy's "installing" has come).
+   */
+  let sawFailure = false
   const at = ref.lastIndexOf('@')
   const version = ref.slice(at + 1)
 
@@ -58,7 +62,7 @@ export function trackDeploy(ref: string, name: string, options: TrackOptions = {
 
   const unwatchEvents = watchEvents((event) => {
     if (event.name !== name || event.version !== version || event.type !== 'state' || !event.state) return
-    sawEvent = true
+    if (event.state === 'failed') sawFailure = true
     const index = STEPS.indexOf(event.state)
     if (index > reached && !settled) reached = index
   }, options.afterEventId)
@@ -67,8 +71,8 @@ export function trackDeploy(ref: string, name: string, options: TrackOptions = {
     const instance = list.find((i) => i.ref === ref)
     if (!instance) return
     // Deploying a version that failed before, the list may still show that failure; this deploy's own
-    // events (replayed from before it was sent) say which step it reached, so a failure waits for them.
-    if (instance.state === 'failed' && !sawEvent) return
+    // events (replayed from before it was sent) say whether it failed, so a failure waits for them.
+    if (instance.state === 'failed' && !sawFailure) return
     const index = STEPS.indexOf(instance.state)
     if (index > reached && !settled) reached = index
     if (reached < 0 && options.initial) reached = Math.max(STEPS.indexOf(options.initial), 0)
