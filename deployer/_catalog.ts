@@ -57,15 +57,15 @@ export interface ResolvedTarget {
 
 /** A version as callers see it, with its live replicas when it runs. */
 export function describeVersion(state: StateStore, live: Instance | undefined, version: VersionRecord): InstanceInfo {
-  const pkg = state.getPackage(version.digest)
+  const descriptor = state.getPackage(version.digest)?.descriptor as Descriptor | undefined
   return {
     name: version.name, version: version.version, ref: `${version.name}@${version.version}`, digest: version.digest,
     state: version.state, reason: version.stateReason, since: version.stateChangedAt, desired: version.desired,
     tagged: version.tagged,
     aliases: state.listAliases(version.name).filter((a) => a.version === version.version).map((a) => a.alias).sort(),
     replicas: live?.replicaStatuses ?? [], replicaCount: version.replicas,
-    description: (pkg?.descriptor as Descriptor | undefined)?.description ?? null,
-    ...(isPipeline(pkg?.descriptor as Descriptor | undefined) ? { pipeline: true as const } : {}),
+    description: descriptor?.description ?? null,
+    ...(isPipeline(descriptor) ? { pipeline: true as const } : {}),
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * Lines queued for a log file, encoded to UTF-8 the moment they are queued into shared buffers
- * (a small one first, then 64 KiB ones), with where each line ends (so rotation still falls between two lines). No string or
- * object is kept per line: under load (the gateway's access line of every proxied request) the
- * queued strings lived long enough for V8 to promote them, and the old generation's collections
- * that followed were a visible share of the Node plane's time in the proxy benchmark.
+ * (a small one first, then 64 KiB ones), with where each line ends (so rotation still falls
+ * between two lines). No string or object is kept per line: under load (the gateway's access
+ * line of every proxied request) the queued strings lived long enough for V8 to promote them, and
+ * the old generation's collections that followed were a visible share of the Node plane's time in
+ * the proxy benchmark.
  */
 const CHUNK_BYTES = 64 * 1024
-/** A batch's first buffer: most sources write a line or two between flushes (from Node's 8 KiB pool, no allocation of its own). */
+/** A batch's first buffer: most sources write a line or two between flushes (from Node's pool). */
 const FIRST_CHUNK_BYTES = 2048
 const NEWLINE = 0x0a
 

@@ -97,6 +97,12 @@ export class ValueFamily {
 
 export interface HistogramSeries { labels: Labels; buckets: number[]; sum: number; count: number }
 
+/** A series' count per bucket (not cumulative), with one more at the end for those above the last bound. */
+export function bucketCounts(series: HistogramSeries): number[] {
+  const bucketed = series.buckets.reduce((a, b) => a + b, 0)
+  return [...series.buckets, series.count - bucketed]
+}
+
 /** A histogram family: per label set, a count per bucket, a sum and a count. */
 export class HistogramFamily {
   readonly #series = new Map<string, HistogramSeries>()

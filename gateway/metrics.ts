@@ -5,7 +5,7 @@
  */
 import { createProcessMetrics } from './_metrics-process.js'
 import { RequestWindow, WINDOW_SECONDS } from './_metrics-window.js'
-import { HistogramFamily, PROMETHEUS_CONTENT_TYPE, ValueFamily, type HistogramSeries } from './_prometheus.js'
+import { bucketCounts, HistogramFamily, PROMETHEUS_CONTENT_TYPE, ValueFamily, type HistogramSeries } from './_prometheus.js'
 import { bucketQuantile } from './_bucket-quantile.js'
 
 export { PROMETHEUS_CONTENT_TYPE }
@@ -146,9 +146,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         if (!(status >= 100 && status < 400)) entry.failed += value
         figures.set(step, entry)
       }
-      for (const { labels, buckets, count } of pipelineStepDurations.matching({ pipeline, version })) {
-        const entry = figures.get(labels['step']!)
-        if (entry) entry.p95Ms = bucketQuantile(0.95, [...buckets, count - buckets.reduce((a, b) => a + b, 0)], REQUEST_DURATION_BUCKETS)
+      for (const series of pipelineStepDurations.matching({ pipeline, version })) {
+        const entry = figures.get(series.labels['step']!)
+        if (entry) entry.p95Ms = bucketQuantile(0.95, bucketCounts(series), REQUEST_DURATION_BUCKETS)
       }
       return figures
     },
@@ -174,9 +174,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           const cls = code >= 200 && code < 500 ? (`${Math.floor(code / 100)}xx` as StatusClass) : '5xx'
           counts.byClass[cls] += counter.value
         }
-        let bucketed = 0
-        hot.duration.buckets.forEach((n, i) => { counts!.buckets[i]! += n; bucketed += n })
-        counts.buckets[REQUEST_DURATION_BUCKETS.length]! += hot.duration.count - bucketed
+        bucketCounts(hot.duration).forEach((n, i) => { counts!.buckets[i]! += n })
       }
       return [...byVersion.values()]
     },

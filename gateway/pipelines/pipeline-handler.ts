@@ -182,8 +182,7 @@ export function createPipelineHandler(options: PipelineHandlerOptions): Pipeline
       const spec = specOf(table, name, version)
       if (!spec) return undefined
       const ref = `${name}@${version}`
-      const route = Object.hasOwn(table.models, name) ? table.models[name]!.versions[version] : undefined
-      const served = route && route.gatewayPaths.length > 0 ? { ready: true, ref, reason: null } : { ready: false, ref, reason: `${ref} is not ready (stopped, failed or starting): calls to it answer 503` }
+      const served = options.caller.readiness({ model: name, selector: version }).ready ? { ready: true, ref, reason: null } : { ready: false, ref, reason: `${ref} is not ready (stopped, failed or starting): calls to it answer 503` }
       return stepReport(spec, ref, served, (step) => options.caller.readiness(step), options.metrics.pipelineStepFigures(name, version))
     },
     handle(req, res) {

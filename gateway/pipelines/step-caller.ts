@@ -26,8 +26,8 @@ export interface StepCall {
 
 export interface StepCaller {
   call(call: StepCall): Promise<StepAnswer>
-  /** Whether the step's model has a ready version now (for the pipeline's health). */
-  readiness(step: CallStep): { ready: boolean; reason: string | null; ref: string | null }
+  /** Whether `model@selector` (a step's, or a pipeline version itself) has a ready version now, by the rule calls are routed by. */
+  readiness(target: Pick<CallStep, 'model' | 'selector'>): { ready: boolean; reason: string | null; ref: string | null }
   close(): Promise<void>
 }
 

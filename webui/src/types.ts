@@ -140,21 +140,6 @@ export interface Descriptor {
   examples?: Example[]
 }
 
-/** GET /api/routing: the routing table the data plane serves now (token hashes left out). */
-export interface RoutingAnswer {
-  dataPlane: 'node' | 'nginx'
-  revision: number
-  builtAt: string
-  models: Record<string, {
-    name: string
-    servedBy: 'instances' | 'gateway'
-    versions: Record<string, { ref: string; endpoints: Array<{ host: string; port: number }>; gatewayPaths: string[] }>
-    aliases: Record<string, string>
-    rollout: { split?: { version: string; weight: number; sticky: boolean }; mirror?: { version: string; percent: number } } | null
-    auth: { required: boolean; tokens: number }
-  }>
-}
-
 /** One node of GET /api/instances/:ref/steps (gateway/pipelines/step-report.ts). */
 export interface PipelineStepNode {
   id: string

@@ -10,7 +10,20 @@ import { dataTable } from '../components/table.js'
 import { h, replace } from '../dom.js'
 import { formatTime } from '../format.js'
 import type { Cleanup } from '../router.js'
-import type { RoutingAnswer } from '../types.js'
+
+interface RoutingAnswer {
+  dataPlane: 'node' | 'nginx'
+  revision: number
+  builtAt: string
+  models: Record<string, {
+    name: string
+    servedBy: 'instances' | 'gateway'
+    versions: Record<string, { ref: string; endpoints: Array<{ host: string; port: number }> }>
+    aliases: Record<string, string>
+    rollout: { split?: { version: string; weight: number; sticky: boolean }; mirror?: { version: string; percent: number } } | null
+    auth: { required: boolean; tokens: number }
+  }>
+}
 
 interface RouteRow { route: string; ref: string; endpoints: string; rollout: string; token: string }
 
